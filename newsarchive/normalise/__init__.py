@@ -1,0 +1,1 @@
+"""Pure normalisation functions (text, dates, captions) used by the pipelines."""

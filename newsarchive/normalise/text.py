@@ -1,0 +1,53 @@
+"""Text normalisation shared by every string field of a record (record-schema.md).
+
+Parsers hand over text as the markup gives it: entities decoded by lxml, but with the
+white space, soft hyphens and no-break spaces of the page. These functions turn that into
+the one normal form the archive promises, so equal text always compares (and hashes) equal.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Characters that carry no text: soft hyphen, zero-width space/joiners, word joiner, BOM.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+# Every kind of space a page uses (nbsp, thin/narrow spaces, tabs, newlines) becomes " ".
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Inline elements in the 2025 layout put a space before punctuation ("erfahren .") and
+# after an opening parenthesis; the typeset text never has it.
+_SPACE_BEFORE_PUNCT = re.compile(r" (?=[,.;:!?)])")
+_SPACE_AFTER_PAREN = re.compile(r"(?<=\() ")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def clean_text(value: str | None) -> str | None:
+    """Return `value` in the archive's normal form, or None when nothing is left."""
+    if value is None:
+        return None
+    if "&" in value and _ENTITY.search(value):
+        # Only JSON-LD and attribute values still carry entities at this point (the classic
+        # layout writes them into its JSON strings); lxml has decoded those of the markup.
+        value = html.unescape(value)
+    value = unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+    value = _SPACES.sub(" ", value).strip()
+    if not value:
+        return None
+    value = _SPACE_BEFORE_PUNCT.sub("", value)
+    value = _SPACE_AFTER_PAREN.sub("", value)
+    return value
+
+
+def clean_lines(value: str | None) -> str | None:
+    """Normalise each line of a multi-line value (code blocks, list items) on its own."""
+    if value is None:
+        return None
+    lines = [clean_text(line) for line in value.split("\n")]
+    kept = [line for line in lines if line]
+    return "\n".join(kept) or None
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them: runs of non-space characters."""
+    return len(text.split())

@@ -1,0 +1,189 @@
+"""The classic golem.de article layout (years back until August 2025).
+
+Recognised by an `<article>` whose `header.cluster-header` holds the `hgroup h1` headline
+with `span.dh2` kicker and `span.dh1` title, and the `div.authors` byline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from newsarchive.parsers.common import (
+    SITE,
+    RawArticle,
+    absolute,
+    article_id,
+    canonical_article_url,
+    canonical_url,
+    css,
+    first,
+    genre_from_byline,
+    has_class,
+    jsonld_authors,
+    keyword_topics,
+    news_article_jsonld,
+    opinion,
+    page_number,
+    parse_count,
+    paywalled,
+    text_of,
+    walk_body,
+)
+
+LAYOUT = "classic"
+
+_ARTICLE = css("article")
+_HEADLINE = css("header.cluster-header hgroup h1, header.paged-cluster-header hgroup h1")
+_KICKER = css("span.dh2")
+_TITLE = css("span.dh1")
+_SUMMARY = css("header.cluster-header hgroup > p, header.paged-cluster-header hgroup > p")
+_BYLINE_TYPE = css("div.authors span.authors__type")
+_PUBDATE = css("div.authors time")
+_AUTHOR_LINKS = css("div.authors span.authors__name a")
+_AUTHOR_NAMES = css("div.authors span.authors__name")
+_HERO = css("figure.hero")
+_IMG = css("img")
+_CAPTION = css("figcaption span.big-image-sub")
+_CREDIT = css("figcaption span.big-image-lic")
+_BODY = css("div.formatted")
+_COMMENTS_COUNT = css("a.comments-link")
+_COMMENTS_URL = css("#comments .dh1 a")
+_TOPICS = css("#breadcrumbs ul.tags__list a")
+_TEASER_WIDGETS = css("div.teaser-widget")
+_WIDGET_HEADER = css("div.header")
+_WIDGET_LINKS = css("a[href]")
+_WIDGET_KICKER = css("hgroup .head1")
+_WIDGET_TITLE = css("hgroup .head2")
+_NEXT_PAGE = css("a#atoc_next")
+_TOC_LINKS = css(".table-jtoc a[href]")
+_PAYWALL = css(".go-paywall, .paywall")
+_SPONSORED = css("header .go-label--sponsored, header .sponsored")
+_VIDEO_LINK = css("a[href*='video.golem.de']")
+
+RELATED_HEADINGS = ("Verwandte Artikel",)
+
+
+def find_article(root: HtmlElement) -> HtmlElement | None:
+    """The article element when the page is in this layout, else None."""
+    for article in _ARTICLE(root):
+        if not has_class(article, "go-article") and _HEADLINE(article):
+            return article
+    return None
+
+
+def _is_boilerplate(element: HtmlElement) -> bool:
+    if element.tag == "aside":  # ad tiles, job and seminar boxes
+        return True
+    element_id = element.get("id") or ""
+    if element_id.startswith("iqadtile"):
+        return True
+    if element.tag == "figure" and "Javascript" in (text_of(element) or ""):
+        return True  # "Bitte aktivieren Sie Javascript … Golem-pur-Angebot"
+    return has_class(element, "supplementary", "social-tools", "table-jtoc")
+
+
+def _image(figure: HtmlElement, base: str) -> dict[str, str | None] | None:
+    img = first(_IMG(figure))
+    if img is None or not img.get("src"):
+        return None
+    return {
+        "url": absolute(img.get("src"), base),
+        "caption": text_of(first(_CAPTION(figure))),
+        "credit": text_of(first(_CREDIT(figure))),
+        "alt": img.get("alt"),
+    }
+
+
+def _figure_handler(raw: RawArticle, base: str):
+    def on_figure(figure: HtmlElement) -> None:
+        video = first(_VIDEO_LINK(figure))
+        if video is not None:
+            raw.videos.append(
+                {
+                    "url": absolute(video.get("href"), base),
+                    "title": text_of(video),
+                    "duration": text_of(figure),
+                }
+            )
+            return
+        image = _image(figure, base)
+        if image is not None:
+            raw.images.append(image)
+
+    return on_figure
+
+
+def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
+    related = []
+    for widget in _TEASER_WIDGETS(root):
+        heading = (text_of(first(_WIDGET_HEADER(widget))) or "").strip()
+        if heading not in RELATED_HEADINGS:
+            continue
+        for link in _WIDGET_LINKS(widget):
+            url = canonical_article_url(absolute(link.get("href"), base) or "")
+            if url:
+                related.append(
+                    {
+                        "url": url,
+                        "kicker": text_of(first(_WIDGET_KICKER(link))),
+                        "title": text_of(first(_WIDGET_TITLE(link))),
+                    }
+                )
+    return related
+
+
+def _authors(root: HtmlElement, jsonld: dict[str, Any], base: str) -> list[dict[str, Any]]:
+    links = _AUTHOR_LINKS(root)
+    if links:
+        return [{"name": text_of(a), "url": absolute(a.get("href"), base)} for a in links]
+    names = [text_of(span) for span in _AUTHOR_NAMES(root)]
+    if names:
+        return [{"name": name, "url": None} for name in names if name]
+    return jsonld_authors(jsonld)
+
+
+def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
+    """Raw fields of a classic article page (`article` from `find_article`)."""
+    jsonld = news_article_jsonld(root)
+    url = canonical_url(root, page_url, jsonld)
+    raw = RawArticle(layout=LAYOUT, url=url, id=article_id(url), page=page_number(page_url))
+    # Links resolve against the page's canonical URL, not wherever it was served from
+    # (a replica, a file), so records name golem.de's own URLs.
+    base = url or SITE
+    headline = first(_HEADLINE(article))
+    kicker, title = first(_KICKER(headline)), first(_TITLE(headline))
+    raw.kicker = text_of(kicker)
+    raw.title = text_of(title) if title is not None else text_of(headline)
+    raw.summary = text_of(first(_SUMMARY(article)))
+    raw.genre = genre_from_byline(text_of(first(_BYLINE_TYPE(article))) or "")
+    raw.authors = _authors(article, jsonld, base)
+
+    pubdate = first(_PUBDATE(article))
+    raw.published_display = text_of(pubdate)
+    raw.published_machine = [pubdate.get("datetime") if pubdate is not None else None]
+    raw.published_machine.append(jsonld.get("datePublished"))
+    raw.modified_machine = [jsonld.get("dateModified")]
+
+    on_figure = _figure_handler(raw, base)
+    hero = first(_HERO(article))
+    if hero is not None:
+        on_figure(hero)
+    body = first(_BODY(article))
+    if body is not None:
+        raw.body = walk_body(body, is_boilerplate=_is_boilerplate, on_figure=on_figure)
+
+    raw.topics = [t for t in (text_of(a) for a in _TOPICS(root)) if t] or keyword_topics(root)
+    raw.paywall = paywalled(root, jsonld, _PAYWALL)
+    raw.opinion = opinion(root)
+    raw.sponsored = bool(_SPONSORED(article))
+    count = first(_COMMENTS_COUNT(root))
+    raw.comment_count = parse_count(text_of(count)) if count is not None else None
+    comments = first(_COMMENTS_URL(root))
+    raw.comments_url = absolute(comments.get("href"), base) if comments is not None else None
+    raw.related = _related(root, base)
+    next_page = first(_NEXT_PAGE(root))
+    raw.next_page_url = absolute(next_page.get("href"), base) if next_page is not None else None
+    raw.page_urls = [absolute(a.get("href"), base) for a in _TOC_LINKS(root)]
+    return raw

@@ -1,0 +1,315 @@
+"""What both golem.de layouts share: URLs, raw fields, text of elements, JSON-LD, meta.
+
+Everything here is pure: lxml trees in, plain values out. No Scrapy import, so parsers can
+be tested on saved pages and reused offline (extract, WARC reparse).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+
+SITE = "https://www.golem.de"
+# …/news/<slug>-<YYMM>-<id>[-<page>].html; ids have grown past four digits long ago, page
+# numbers stay small, which keeps "-2404-184627-2" from reading as another split.
+ARTICLE_PATH = re.compile(
+    r"^/news/(?P<slug>[a-z0-9][a-z0-9-]*?)-(?P<yymm>\d{4})-(?P<id>\d{4,})(?:-(?P<page>\d{1,3}))?\.html$"
+)
+_HIDDEN_CLASSES = frozenset({"go-vh", "implied"})
+_HIDDEN_TAGS = frozenset({"script", "style", "svg", "noscript", "template", "button"})
+_DURATION = re.compile(r"\((?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})\)")
+_DIGITS = re.compile(r"\d+")
+_FORM_WORD = re.compile(r"^(?:ein|eine|einen|einer)\s+(?P<word>.+?)(?:\s+von)?$", re.IGNORECASE)
+# A byline form word that says nothing about the genre.
+_NO_GENRE = frozenset({"artikel", "von", ""})
+
+
+@dataclass
+class RawArticle:
+    """One article page's fields as the markup states them, before normalisation."""
+
+    layout: str
+    url: str | None = None
+    id: str | None = None
+    page: int = 1
+    kicker: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    authors: list[dict[str, str | None]] = field(default_factory=list)
+    genre: str | None = None
+    published_display: str | None = None
+    published_machine: list[str | None] = field(default_factory=list)
+    modified_display: str | None = None
+    modified_machine: list[str | None] = field(default_factory=list)
+    body: list[dict[str, Any]] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+    videos: list[dict[str, str | None]] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    paywall: bool = False
+    opinion: bool = False
+    sponsored: bool = False
+    comment_count: int | None = None
+    comments_url: str | None = None
+    related: list[dict[str, str | None]] = field(default_factory=list)
+    next_page_url: str | None = None
+    page_urls: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NotAnArticle:
+    """Why a page yields no article record (counted in the crawl stats by `reason`)."""
+
+    reason: str
+    detail: str = ""
+
+
+def css(selector: str) -> CSSSelector:
+    """Compile a CSS selector once, at import, instead of on every page."""
+    return CSSSelector(selector)
+
+
+def first(elements: list[HtmlElement]) -> HtmlElement | None:
+    return elements[0] if elements else None
+
+
+def is_hidden(node: HtmlElement) -> bool:
+    """Screen-reader-only and non-text nodes whose text is never part of a field."""
+    tag = node.tag
+    if not isinstance(tag, str):  # comments, processing instructions
+        return True
+    if tag in _HIDDEN_TAGS:
+        return True
+    classes = node.get("class")
+    return bool(classes) and not _HIDDEN_CLASSES.isdisjoint(classes.split())
+
+
+def text_of(node: HtmlElement | None, *, keep_breaks: bool = False) -> str | None:
+    """Visible text of an element, without hidden descendants; None for no element."""
+    if node is None:
+        return None
+    parts: list[str] = []
+
+    def walk(element: HtmlElement) -> None:
+        if not is_hidden(element):
+            if keep_breaks and element.tag == "br":
+                parts.append("\n")
+            if element.text:
+                parts.append(element.text)
+            for child in element:
+                walk(child)
+                if child.tail:
+                    parts.append(child.tail)
+        elif keep_breaks and element.tag == "br":
+            parts.append("\n")
+
+    walk(node)
+    return "".join(parts)
+
+
+def absolute(url: str | None, base: str) -> str | None:
+    if not url:
+        return None
+    return urljoin(base, url.strip())
+
+
+def article_path_match(url: str) -> re.Match[str] | None:
+    parts = urlsplit(url)
+    return ARTICLE_PATH.match(parts.path)
+
+
+def canonical_article_url(url: str, site: str = SITE) -> str | None:
+    """Canonical page-1 URL of an article link, on the site's own host; None if no article."""
+    match = article_path_match(url)
+    if not match:
+        return None
+    return f"{site}/news/{match['slug']}-{match['yymm']}-{match['id']}.html"
+
+
+def article_id(url: str | None) -> str | None:
+    match = article_path_match(url) if url else None
+    return match["id"] if match else None
+
+
+def page_number(url: str) -> int:
+    match = article_path_match(url)
+    return int(match["page"]) if match and match["page"] else 1
+
+
+def duration_iso(text: str | None) -> str | None:
+    """ "(1:24:10)" → "PT1H24M10S"; "(3:05)" → "PT3M5S"."""
+    match = _DURATION.search(text or "")
+    if not match:
+        return None
+    hours, minutes, seconds = int(match["h"] or 0), int(match["m"]), int(match["s"])
+    out = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    out += f"{seconds}S" if seconds or out == "PT" else ""
+    return out
+
+
+def parse_count(text: str | None) -> int | None:
+    match = _DIGITS.search(text or "")
+    return int(match.group()) if match else None
+
+
+def genre_from_byline(text: str | None) -> str | None:
+    """ "Eine Analyse von" → "Analyse"; "Test" → "Test"; "Artikel" (the default) → None."""
+    words = " ".join((text or "").split())
+    match = _FORM_WORD.match(words)
+    word = match["word"] if match else re.sub(r"\s+von$", "", words, flags=re.IGNORECASE)
+    return None if word.lower() in _NO_GENRE else word
+
+
+_JSONLD = css('script[type="application/ld+json"]')
+_META = {
+    "canonical": css('meta[name="twitter:url"], meta[property="og:url"]'),
+    "content_tier": css('meta[property="article:content_tier"]'),
+    "opinion": css('meta[property="article:opinion"]'),
+    "news_keywords": css('meta[name="news_keywords"]'),
+    "og_type": css('meta[property="og:type"]'),
+}
+_LINK_CANONICAL = css('link[rel="canonical"]')
+
+
+def news_article_jsonld(root: HtmlElement) -> dict[str, Any]:
+    """The page's JSON-LD NewsArticle, or {} when it has none or it does not parse."""
+    for script in _JSONLD(root):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        for candidate in data if isinstance(data, list) else [data]:
+            if isinstance(candidate, dict) and candidate.get("@type") in (
+                "NewsArticle",
+                "Article",
+                "ReportageNewsArticle",
+            ):
+                return candidate
+    return {}
+
+
+def meta(root: HtmlElement, name: str) -> str | None:
+    element = first(_META[name](root))
+    return element.get("content") if element is not None else None
+
+
+def canonical_url(root: HtmlElement, page_url: str, jsonld: dict[str, Any]) -> str | None:
+    """The page's own statement of its canonical URL, folded to page 1 on www.golem.de."""
+    stated = [meta(root, "canonical"), jsonld.get("mainEntityOfPage")]
+    link = first(_LINK_CANONICAL(root))
+    if link is not None:
+        stated.append(link.get("href"))
+    for candidate in stated:
+        if isinstance(candidate, dict):
+            candidate = candidate.get("@id")
+        if isinstance(candidate, str) and candidate.strip():
+            found = canonical_article_url(absolute(candidate, SITE) or "")
+            if found:
+                return found
+    return canonical_article_url(page_url)
+
+
+def paywalled(root: HtmlElement, jsonld: dict[str, Any], marker: CSSSelector) -> bool:
+    tier = (meta(root, "content_tier") or "").strip().lower()
+    free_flag = jsonld.get("isAccessibleForFree")
+    if isinstance(free_flag, str):
+        free_flag = free_flag.strip().lower() != "false"
+    return (tier not in ("", "free")) or free_flag is False or bool(marker(root))
+
+
+def opinion(root: HtmlElement) -> bool:
+    return (meta(root, "opinion") or "").strip().lower() == "true"
+
+
+def keyword_topics(root: HtmlElement) -> list[str]:
+    """Fallback topics from `news_keywords` where the page has no tag list."""
+    raw = meta(root, "news_keywords") or ""
+    return [word.strip() for word in raw.split(",") if word.strip()]
+
+
+def jsonld_authors(jsonld: dict[str, Any]) -> list[dict[str, str | None]]:
+    authors = jsonld.get("author") or []
+    if isinstance(authors, dict):
+        authors = [authors]
+    return [
+        {"name": a.get("name"), "url": a.get("url")}
+        for a in authors
+        if isinstance(a, dict) and a.get("name")
+    ]
+
+
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_ROWS = css("tr")
+_CELLS = css("th, td")
+
+
+def _list_block(element: HtmlElement) -> dict[str, Any]:
+    items = [text_of(li) or "" for li in element if isinstance(li.tag, str) and li.tag == "li"]
+    return {"type": "list", "text": "\n".join(items), "items": items}
+
+
+def _table_block(element: HtmlElement) -> dict[str, Any]:
+    rows = [" | ".join(text_of(cell) or "" for cell in _CELLS(row)) for row in _ROWS(element)]
+    return {"type": "table", "text": "\n".join(rows)}
+
+
+def block_of(element: HtmlElement) -> dict[str, Any] | None:
+    """The body block an element is, or None when it is a container to look into."""
+    tag = element.tag
+    if tag == "p":
+        return {"type": "paragraph", "text": text_of(element)}
+    if tag in _HEADINGS:
+        return {"type": "heading", "text": text_of(element)}
+    if tag in ("ul", "ol"):
+        return _list_block(element)
+    if tag == "blockquote":
+        return {"type": "quote", "text": text_of(element)}
+    if tag == "pre":
+        return {"type": "code", "text": element.text_content()}
+    if tag == "table":
+        return _table_block(element)
+    return None
+
+
+def walk_body(
+    container: HtmlElement,
+    *,
+    is_boilerplate: Any,
+    on_figure: Any,
+) -> list[dict[str, Any]]:
+    """Body blocks of `container` in reading order.
+
+    Boilerplate subtrees (ads, job boxes, teasers) are skipped whole; figures go to
+    `on_figure` (images, videos) and never become text; any other element that is not a
+    block is a wrapper (section, div) whose children are read in turn, at any depth.
+    """
+    blocks: list[dict[str, Any]] = []
+
+    def walk(element: HtmlElement) -> None:
+        for child in element:
+            if not isinstance(child.tag, str) or is_hidden(child) or is_boilerplate(child):
+                continue
+            if child.tag == "figure":
+                on_figure(child)
+                continue
+            block = block_of(child)
+            if block is not None:
+                blocks.append(block)
+            else:
+                walk(child)
+
+    walk(container)
+    return blocks
+
+
+def has_class(element: HtmlElement, *names: str) -> bool:
+    classes = element.get("class")
+    if not classes:
+        return False
+    tokens = classes.split()
+    return any(name in tokens for name in names)

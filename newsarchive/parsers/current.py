@@ -1,0 +1,189 @@
+"""The current golem.de article layout (a Svelte page, since August 2025).
+
+Recognised by `article.go-article` with a `header.go-article-header h1`. The body's `p` and
+`h2` sit at more than one depth, between ad slots, job carousels and info boxes.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from newsarchive.parsers.common import (
+    SITE,
+    RawArticle,
+    absolute,
+    article_id,
+    canonical_article_url,
+    canonical_url,
+    css,
+    duration_iso,
+    first,
+    genre_from_byline,
+    has_class,
+    jsonld_authors,
+    keyword_topics,
+    news_article_jsonld,
+    opinion,
+    page_number,
+    parse_count,
+    paywalled,
+    text_of,
+    walk_body,
+)
+
+LAYOUT = "current"
+
+_ARTICLE = css("article.go-article")
+_HEADER = css("header.go-article-header")
+_HEADLINE = css("h1")
+_KICKER = css("span.go-article-header__kicker")
+_SPONSORED_LABEL = css(".go-label--sponsored")
+_TITLE = css("span.go-article-header__title")
+_SUMMARY = css("div.go-article-header__intro")
+_TIME = css("div.go-article-header__meta time")
+_BYLINE = css(".go-article-header__byline")
+_AUTHORS = css(".go-article-header__authors a.go-article-header__author")
+_COMMENT_COUNT = css(".go-article-header__button-bar .go-comment-button__count")
+_IMG = css("img")
+_MEDIA_CAPTION = css("figcaption .go-media__caption")
+_MEDIA_CREDIT = css("figcaption .go-media__credit")
+_VIDEO_LINK = css("figcaption .go-video__caption a")
+_FIGCAPTION = css("figcaption")
+_TAGS = css(".go-tag-list__tags a.go-tag")
+_TEASER_BLOCKS = css(".go-teaser-block")
+_BLOCK_HEADING = css(".go-teaser-block__heading")
+_TEASERS = css("article.go-teaser")
+_TEASER_LINK = css("a.go-teaser__link")
+_TEASER_KICKER = css(".go-teaser__kicker")
+_TEASER_TITLE = css(".go-teaser__title")
+_NEXT_PAGE = css("li.go-pagination__item--next a")
+_PAGINATION_LINKS = css(".go-pagination a[href]")
+_PAYWALL = css(".go-paywall")
+_FORUM_LINK = css("a[href*='forum.golem.de/kommentare']")
+
+RELATED_HEADINGS = ("Verwandte Artikel",)
+_BOILERPLATE_CLASSES = (
+    "go-ad-slot",
+    "go-teaser-block",
+    "go-info-box",
+    "go-button-bar",
+    "go-alink-list",
+    "go-pagination",
+    "go-paywall",
+    "go-newsletter-box",
+)
+
+
+def find_article(root: HtmlElement) -> HtmlElement | None:
+    for article in _ARTICLE(root):
+        if _HEADER(article):
+            return article
+    return None
+
+
+def _is_boilerplate(element: HtmlElement) -> bool:
+    if element.tag in ("header", "article", "nav", "aside", "footer", "hr"):
+        return True
+    return has_class(element, *_BOILERPLATE_CLASSES)
+
+
+def _figure_handler(raw: RawArticle, base: str):
+    def on_figure(figure: HtmlElement) -> None:
+        if has_class(figure, "go-video"):
+            link = first(_VIDEO_LINK(figure))
+            raw.videos.append(
+                {
+                    "url": absolute(link.get("href"), base) if link is not None else None,
+                    "title": text_of(link),
+                    "duration": duration_iso(text_of(first(_FIGCAPTION(figure)))),
+                }
+            )
+            return
+        img = first(_IMG(figure))
+        if img is None or not img.get("src"):
+            return
+        raw.images.append(
+            {
+                "url": absolute(img.get("src"), base),
+                "caption": text_of(first(_MEDIA_CAPTION(figure))),
+                "credit": text_of(first(_MEDIA_CREDIT(figure))),
+                "alt": img.get("alt"),
+            }
+        )
+
+    return on_figure
+
+
+def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
+    related = []
+    for block in _TEASER_BLOCKS(root):
+        heading = " ".join((text_of(first(_BLOCK_HEADING(block))) or "").split())
+        if heading not in RELATED_HEADINGS:
+            continue
+        for teaser in _TEASERS(block):
+            link = first(_TEASER_LINK(teaser))
+            url = canonical_article_url(absolute(link.get("href"), base) or "") if link is not None else None
+            if url:
+                related.append(
+                    {
+                        "url": url,
+                        "kicker": text_of(first(_TEASER_KICKER(teaser))),
+                        "title": text_of(first(_TEASER_TITLE(teaser))),
+                    }
+                )
+    return related
+
+
+def _kicker(header: HtmlElement) -> tuple[str | None, bool]:
+    """Kicker text without the sponsored label, and whether that label was there."""
+    kicker = first(_KICKER(header))
+    if kicker is None:
+        return None, False
+    label = first(_SPONSORED_LABEL(kicker))
+    if label is None:
+        return text_of(kicker), False
+    label_text = text_of(label) or ""
+    text = text_of(kicker) or ""
+    return text.replace(label_text, "", 1), True
+
+
+def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
+    """Raw fields of a current-layout article page (`article` from `find_article`)."""
+    jsonld = news_article_jsonld(root)
+    url = canonical_url(root, page_url, jsonld)
+    raw = RawArticle(layout=LAYOUT, url=url, id=article_id(url), page=page_number(page_url))
+    # Links resolve against the page's canonical URL, not wherever it was served from
+    # (a replica, a file), so records name golem.de's own URLs.
+    base = url or SITE
+    header = first(_HEADER(article))
+    raw.kicker, raw.sponsored = _kicker(header)
+    title = first(_TITLE(header))
+    raw.title = text_of(title) if title is not None else text_of(first(_HEADLINE(header)))
+    raw.summary = text_of(first(_SUMMARY(header)))
+    raw.genre = genre_from_byline(text_of(first(_BYLINE(header))))
+    authors = _AUTHORS(header)
+    raw.authors = [
+        {"name": text_of(a), "url": absolute(a.get("href"), base)} for a in authors
+    ] or jsonld_authors(jsonld)
+
+    time = first(_TIME(header))
+    raw.published_display = text_of(time)
+    raw.published_machine = [time.get("datetime") if time is not None else None]
+    raw.published_machine.append(jsonld.get("datePublished"))
+    raw.modified_machine = [jsonld.get("dateModified")]
+
+    raw.body = walk_body(
+        article, is_boilerplate=_is_boilerplate, on_figure=_figure_handler(raw, base)
+    )
+    raw.topics = [t for t in (text_of(a) for a in _TAGS(root)) if t] or keyword_topics(root)
+    raw.paywall = paywalled(root, jsonld, _PAYWALL)
+    raw.opinion = opinion(root)
+    count = first(_COMMENT_COUNT(article))
+    raw.comment_count = parse_count(text_of(count)) if count is not None else None
+    forum = first(_FORUM_LINK(root))
+    raw.comments_url = absolute(forum.get("href"), base) if forum is not None else None
+    raw.related = _related(root, base)
+    next_page = first(_NEXT_PAGE(root))
+    raw.next_page_url = absolute(next_page.get("href"), base) if next_page is not None else None
+    raw.page_urls = [absolute(a.get("href"), base) for a in _PAGINATION_LINKS(root)]
+    return raw

@@ -1,0 +1,215 @@
+"""Item pipelines: one class per normalisation concern, then validation.
+
+Order (settings.ITEM_PIPELINES): text → dates → captions → content hash → validation.
+Each pipeline reads and writes the item through itemadapter, so the same classes serve the
+crawl and the offline doors (`newsarchive.extract`, WARC reparse) unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from newsarchive import schema
+from newsarchive.normalise.captions import normalise_caption
+from newsarchive.normalise.dates import (
+    MachineReading,
+    calibrate,
+    format_instant,
+    format_utc,
+    parse_german_wallclock,
+    resolve_instant,
+    warm_up,
+)
+from newsarchive.normalise.text import clean_lines, clean_text, count_words
+from newsarchive.parsers.common import article_id
+
+logger = logging.getLogger(__name__)
+
+DROP_STAT = "newsarchive/dropped/{reason}"
+
+
+class _Pipeline:
+    """Shared wiring: stats from the crawler when there is one, none offline."""
+
+    def __init__(self, stats: Any = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(stats=crawler.stats)
+
+    def count(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)
+
+
+def _clean_block(block: dict[str, Any]) -> dict[str, Any] | None:
+    kind = block["type"]
+    if kind == "list":
+        items = [item for item in (clean_text(i) for i in block.get("items", [])) if item]
+        return {"type": "list", "text": "\n".join(items), "items": items} if items else None
+    text = clean_lines(block.get("text")) if kind in ("code", "table") else clean_text(block.get("text"))
+    return {"type": kind, "text": text} if text else None
+
+
+class TextPipeline(_Pipeline):
+    """Every string field to normal form; headline, text and word_count composed from it."""
+
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        for name in ("kicker", "title", "summary", "genre", "block"):
+            if name in adapter:
+                adapter[name] = clean_text(adapter[name])
+        if adapter.get("kind") == "teaser":
+            return item
+        adapter["authors"] = [
+            {"name": clean_text(a.get("name")), "url": a.get("url")}
+            for a in adapter["authors"]
+            if clean_text(a.get("name"))
+        ]
+        adapter["topics"] = [t for t in (clean_text(t) for t in adapter["topics"]) if t]
+        adapter["videos"] = [
+            {"url": v.get("url"), "title": clean_text(v.get("title")), "duration": v.get("duration")}
+            for v in adapter["videos"]
+        ]
+        adapter["related"] = [
+            {
+                "url": r["url"],
+                "id": article_id(r["url"]),
+                "kicker": clean_text(r.get("kicker")),
+                "title": clean_text(r.get("title")),
+            }
+            for r in adapter["related"]
+        ]
+        body = [b for b in (_clean_block(block) for block in adapter["body"]) if b]
+        adapter["body"] = body
+        kicker, title = adapter["kicker"], adapter["title"]
+        adapter["headline"] = f"{kicker}: {title}" if kicker and title else title
+        adapter["text"] = "\n\n".join(block["text"] for block in body)
+        adapter["word_count"] = count_words(adapter["text"])
+        return item
+
+
+class DatePipeline(_Pipeline):
+    """German displayed dates → Berlin instants; crawl instants → UTC (see normalise.dates)."""
+
+    def __init__(self, stats: Any = None) -> None:
+        super().__init__(stats)
+        warm_up()  # dateparser's language data: once per process, not on the first page
+
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        raw = adapter["raw"]
+        fetched_at: datetime = raw["fetched_at"]
+        if adapter.get("kind") == "teaser":
+            adapter["seen_at"] = format_utc(fetched_at)
+            return item
+        adapter["crawled_at"] = format_utc(fetched_at)
+        published_wall = None
+        if raw.get("published_display"):
+            parsed = parse_german_wallclock(raw["published_display"], fetched_at)
+            published_wall = parsed[0] if parsed and parsed[1] else None
+        # How this page writes machine times (false "Z" or not), learnt from the one value
+        # it also displays, then applied to values it does not display (dateModified).
+        reading = MachineReading()
+        for machine in raw.get("published_machine", []):
+            reading = calibrate(published_wall, machine)
+            if reading.false_utc:
+                break
+        published = resolve_instant(
+            raw.get("published_display"), raw.get("published_machine", []), fetched_at, reading
+        )
+        modified = resolve_instant(
+            raw.get("modified_display"), raw.get("modified_machine", []), fetched_at, reading
+        )
+        if published is None:
+            self.count("newsarchive/dates/unreadable_published")
+        adapter["published"] = format_instant(published)
+        adapter["modified"] = format_instant(modified)
+        return item
+
+
+class CaptionPipeline(_Pipeline):
+    """Caption and credit of every image split and unwrapped (see normalise.captions)."""
+
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        if adapter.get("kind") == "teaser":
+            image = adapter.get("image")
+            adapter["image"] = self._image(image) if image else None
+            return item
+        adapter["images"] = [self._image(image) for image in adapter["images"]]
+        return item
+
+    @staticmethod
+    def _image(image: dict[str, Any]) -> dict[str, Any]:
+        caption, credit = normalise_caption(
+            image.get("caption"), image.get("credit"), image.get("alt")
+        )
+        return {"url": image["url"], "caption": caption, "credit": credit}
+
+
+def content_hash(headline: str | None, summary: str | None, text: str | None) -> str:
+    """sha256 over the normalised headline, summary and text (JSON array, UTF-8)."""
+    payload = json.dumps([headline, summary, text], ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class ContentHashPipeline(_Pipeline):
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        if adapter.get("kind") == "article":
+            adapter["content_hash"] = content_hash(
+                adapter["headline"], adapter["summary"], adapter["text"]
+            )
+        return item
+
+
+def record_of(item: Any) -> dict[str, Any]:
+    """The record an item will be written as: the schema's fields, in schema order."""
+    adapter = ItemAdapter(item)
+    return {name: adapter.get(name) for name in schema.record_fields(adapter["kind"])}
+
+
+class ValidationPipeline(_Pipeline):
+    """Drop (and count, and log) any record that breaks the schema: never half-empty."""
+
+    def process_item(self, item, spider=None):
+        record = record_of(item)
+        reasons = schema.problems(record)
+        if record["kind"] == "article" and not record["body"] and not record["paywall"]:
+            reasons.insert(0, "body: no text on a free article")
+        if reasons:
+            reason = _reason_key(reasons[0])
+            self.count(DROP_STAT.format(reason=reason))
+            raise DropItem(
+                f"{record['kind']} {record.get('id') or record.get('url')} from "
+                f"{record.get('source_url') or record.get('page_url')}: {'; '.join(reasons[:5])}"
+            )
+        return item
+
+
+def _reason_key(problem: str) -> str:
+    """ "published: None is not of type 'string'" → "invalid_published"."""
+    field = problem.split(":", 1)[0].split("/", 1)[0]
+    if field == "body" and "no text" in problem:
+        return "empty_body"
+    return "invalid_" + ("record" if field.startswith("(") else field)
+
+
+# The normalising pipelines, in order: the crawl runs them (settings.ITEM_PIPELINES) and so
+# do the offline doors; state and versioning come after them in the crawl only.
+NORMALISING_PIPELINES: tuple[type[_Pipeline], ...] = (
+    TextPipeline,
+    DatePipeline,
+    CaptionPipeline,
+    ContentHashPipeline,
+    ValidationPipeline,
+)

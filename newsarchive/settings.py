@@ -1,0 +1,88 @@
+"""All newsarchive defaults in one place.
+
+Every setting can be overridden per run (`scrapy crawl golem -s NAME=value`) or through the
+environment where noted. Scrapy's own settings keep their documented meaning.
+"""
+
+from __future__ import annotations
+
+import os
+
+from newsarchive.schema import export_fields
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["newsarchive.spiders"]
+NEWSPIDER_MODULE = "newsarchive.spiders"
+
+# --- Where the site is -------------------------------------------------------------------
+# Every request the spider builds or follows goes to this host (a replica in tests, the real
+# site by default). Record URLs stay canonical golem.de URLs as the pages state them.
+GOLEM_BASE_URL = os.environ.get("GOLEM_BASE_URL", "https://www.golem.de")
+
+# --- Output --------------------------------------------------------------------------------
+# Folder of the JSON Lines files; one file per run and record kind, named by spider and
+# start time (UTC). `-o` / `-O` on the command line replace these feeds as usual.
+NEWSARCHIVE_OUTPUT_DIR = os.environ.get("NEWSARCHIVE_OUTPUT_DIR", "output")
+FEEDS = {
+    f"{NEWSARCHIVE_OUTPUT_DIR}/%(name)s-%(time)s-articles.jsonl": {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+        "item_classes": ["newsarchive.items.ArticleItem"],
+    },
+    f"{NEWSARCHIVE_OUTPUT_DIR}/%(name)s-%(time)s-teasers.jsonl": {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+        "item_classes": ["newsarchive.items.TeaserItem"],
+    },
+}
+FEED_EXPORT_ENCODING = "utf-8"  # also for -o feeds: umlauts as they are, not \u00fc
+# Only record fields reach a feed (items carry raw inputs for the pipelines as well).
+FEED_EXPORT_FIELDS = export_fields()
+FEED_STORE_EMPTY = False
+
+# --- What persists between runs ----------------------------------------------------------
+NEWSARCHIVE_STATE_DIR = os.environ.get("NEWSARCHIVE_STATE_DIR", "state")
+
+# --- Pipelines: normalisation in order of concern, then validation ------------------------
+ITEM_PIPELINES = {
+    "newsarchive.pipelines.TextPipeline": 100,
+    "newsarchive.pipelines.DatePipeline": 200,
+    "newsarchive.pipelines.CaptionPipeline": 300,
+    "newsarchive.pipelines.ContentHashPipeline": 400,
+    "newsarchive.pipelines.ValidationPipeline": 500,
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    # Stamps each response with the instant it arrived: dates like "heute, 10:15 Uhr"
+    # resolve against it, and it becomes crawled_at / seen_at.
+    "newsarchive.middlewares.FetchTimeMiddleware": 950,
+}
+
+# --- Politeness -----------------------------------------------------------------------------
+# Who to tell when the crawler misbehaves; goes into the User-Agent.
+NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "newsarchive@example.org")
+USER_AGENT = f"newsarchive/0.1 (+mailto:{NEWSARCHIVE_CONTACT}; archiving golem.de articles)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# 404 and 410 reach the spider so they can be counted per article instead of vanishing.
+HTTPERROR_ALLOWED_CODES = [404, 410]
+
+# The consent cookie public scrapers send to pass golem.de's consent interstitial
+# (golem-facts.md); the spider sets it on every request, with today's date.
+GOLEM_CONSENT_COOKIE = "golem_consent20"
+
+# --- Housekeeping ----------------------------------------------------------------------------
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
+TELNETCONSOLE_ENABLED = False
