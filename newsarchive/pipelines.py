@@ -55,7 +55,11 @@ def _clean_block(block: dict[str, Any]) -> dict[str, Any] | None:
     if kind == "list":
         items = [item for item in (clean_text(i) for i in block.get("items", [])) if item]
         return {"type": "list", "text": "\n".join(items), "items": items} if items else None
-    text = clean_lines(block.get("text")) if kind in ("code", "table") else clean_text(block.get("text"))
+    text = (
+        clean_lines(block.get("text"))
+        if kind in ("code", "table")
+        else clean_text(block.get("text"))
+    )
     return {"type": kind, "text": text} if text else None
 
 
@@ -76,7 +80,11 @@ class TextPipeline(_Pipeline):
         ]
         adapter["topics"] = [t for t in (clean_text(t) for t in adapter["topics"]) if t]
         adapter["videos"] = [
-            {"url": v.get("url"), "title": clean_text(v.get("title")), "duration": v.get("duration")}
+            {
+                "url": v.get("url"),
+                "title": clean_text(v.get("title")),
+                "duration": v.get("duration"),
+            }
             for v in adapter["videos"]
         ]
         adapter["related"] = [

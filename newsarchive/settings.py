@@ -23,13 +23,14 @@ GOLEM_BASE_URL = os.environ.get("GOLEM_BASE_URL", "https://www.golem.de")
 # Folder of the JSON Lines files; one file per run and record kind, named by spider and
 # start time (UTC). `-o` / `-O` on the command line replace these feeds as usual.
 NEWSARCHIVE_OUTPUT_DIR = os.environ.get("NEWSARCHIVE_OUTPUT_DIR", "output")
+FEED_URI_PARAMS = "newsarchive.feeds.uri_params"
 FEEDS = {
-    f"{NEWSARCHIVE_OUTPUT_DIR}/%(name)s-%(time)s-articles.jsonl": {
+    "%(output_dir)s/%(name)s-%(run_id)s-articles.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.ArticleItem"],
     },
-    f"{NEWSARCHIVE_OUTPUT_DIR}/%(name)s-%(time)s-teasers.jsonl": {
+    "%(output_dir)s/%(name)s-%(run_id)s-teasers.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.TeaserItem"],
@@ -56,6 +57,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Stamps each response with the instant it arrived: dates like "heute, 10:15 Uhr"
     # resolve against it, and it becomes crawled_at / seen_at.
     "newsarchive.middlewares.FetchTimeMiddleware": 950,
+}
+
+EXTENSIONS = {
+    "newsarchive.extensions.RunStats": 900,
 }
 
 # --- Politeness -----------------------------------------------------------------------------

@@ -15,11 +15,15 @@ from newsarchive.normalise.text import clean_text
 CREDIT_WORDS = ("Bild", "Foto", "Screenshot", "Grafik", "Video")
 _WORDS = "|".join(CREDIT_WORDS)
 _WRAPPED_CREDIT = re.compile(rf"^\(\s*(?:{_WORDS})\s*:\s*(?P<credit>.+?)\s*\)$")
+# "Caption (Bild: X)" optionally followed by the credit once more, as teaser alt texts have.
+_ALT_WITH_CREDIT = re.compile(
+    rf"^(?P<caption>.*?)\s*\(\s*(?:{_WORDS})\s*:\s*(?P<credit>[^()]+?)\s*\)(?:\s+(?P=credit))?$"
+)
 _TRAILING_CREDIT = re.compile(rf"\s*\(\s*(?:{_WORDS})\s*:\s*(?P<credit>[^()]+?)\s*\)\s*$")
 
 
 def unwrap_credit(credit: str | None) -> str | None:
-    """"(Bild: X)" → "X"; a bare credit stays as it is."""
+    """ "(Bild: X)" → "X"; a bare credit stays as it is."""
     credit = clean_text(credit)
     if credit is None:
         return None
@@ -43,10 +47,10 @@ def _caption_from_alt(alt: str | None, credit: str | None) -> tuple[str | None, 
     alt = clean_text(alt)
     if alt is None:
         return None, credit
-    if credit and alt.endswith(" " + credit) and _TRAILING_CREDIT.search(alt[: -len(credit)]):
-        alt = alt[: -len(credit)]
-    caption, alt_credit = split_caption(alt)
-    return caption, credit or alt_credit
+    match = _ALT_WITH_CREDIT.match(alt)
+    if not match:
+        return alt, credit
+    return clean_text(match["caption"]), credit or clean_text(match["credit"])
 
 
 def normalise_caption(

@@ -89,9 +89,10 @@ def _candidates(wall: datetime) -> list[datetime]:
 
 
 def _same_minute(a: datetime, b: datetime) -> bool:
-    return abs((a - b).total_seconds()) < 60 and a.replace(second=0, microsecond=0) == b.replace(
-        second=0, microsecond=0
-    )
+    """Same instant to the minute. Compared in UTC: Python never calls an ambiguous local
+    time (the repeated hour, fold=1) equal to a time in another zone."""
+    a, b = a.astimezone(UTC), b.astimezone(UTC)
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,8 @@ def calibrate(displayed: datetime | None, machine_value: str | None) -> MachineR
     as_utc = parsed.astimezone(UTC)
     if any(_same_minute(c.astimezone(UTC), as_utc) for c in _candidates(displayed)):
         return MachineReading(false_utc=False)
-    as_wall = _localise(parsed.replace(tzinfo=None), 0)
-    if _same_minute(as_wall.replace(tzinfo=None), displayed):
+    wall_clock = parsed.replace(tzinfo=None, second=0, microsecond=0)
+    if wall_clock == displayed.replace(second=0, microsecond=0):
         return MachineReading(false_utc=True)
     return MachineReading()
 

@@ -30,8 +30,17 @@ LAYOUTS: tuple[ModuleType, ...] = (current, classic)
 _H1 = css("h1")
 _CONSENT = re.compile(r"^\s*Willkommen auf Golem\.de", re.IGNORECASE)
 _CLOSING_TAG = re.compile(rb"</html\s*>", re.IGNORECASE)
+_OPENING_TAG = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
 
-__all__ = ["LAYOUTS", "NotAnArticle", "RawArticle", "parse_html", "parse_page", "is_complete"]
+__all__ = [
+    "LAYOUTS",
+    "NotAnArticle",
+    "RawArticle",
+    "parse_html",
+    "parse_page",
+    "is_complete",
+    "looks_like_html",
+]
 
 
 def is_complete(body: bytes | str) -> bool:
@@ -44,6 +53,14 @@ def is_complete(body: bytes | str) -> bool:
     if isinstance(tail, str):
         tail = tail.encode("utf-8", "replace")
     return bool(_CLOSING_TAG.search(tail))
+
+
+def looks_like_html(body: bytes | str) -> bool:
+    """Whether a response is an HTML document at all (and not a feed, an image, text)."""
+    head = body[:4096]
+    if isinstance(head, str):
+        head = head.encode("utf-8", "replace")
+    return bool(_OPENING_TAG.search(head))
 
 
 def parse_html(body: bytes | str) -> HtmlElement:

@@ -122,7 +122,11 @@ def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
             continue
         for teaser in _TEASERS(block):
             link = first(_TEASER_LINK(teaser))
-            url = canonical_article_url(absolute(link.get("href"), base) or "") if link is not None else None
+            url = (
+                canonical_article_url(absolute(link.get("href"), base) or "")
+                if link is not None
+                else None
+            )
             if url:
                 related.append(
                     {

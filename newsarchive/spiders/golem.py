@@ -16,7 +16,14 @@ import scrapy
 from scrapy.http import Response
 
 from newsarchive.items import ArticleItem, article_item
-from newsarchive.parsers import NotAnArticle, RawArticle, is_complete, parse_html, parse_page
+from newsarchive.parsers import (
+    NotAnArticle,
+    RawArticle,
+    is_complete,
+    looks_like_html,
+    parse_html,
+    parse_page,
+)
 
 GOLEM_HOSTS = frozenset({"www.golem.de", "golem.de"})
 
@@ -58,6 +65,8 @@ class GolemSpider(scrapy.Spider):
         """Raw fields of an article page, or why it yields no article."""
         if response.status in (404, 410):
             return NotAnArticle(f"http_{response.status}", "gone")
+        if not looks_like_html(response.body):
+            return NotAnArticle("not_html", "the response is no HTML page")
         if "dataloss" in response.flags or not is_complete(response.body):
             return NotAnArticle("truncated", "the page arrived incomplete")
         selector = getattr(response, "selector", None)
