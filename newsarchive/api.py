@@ -38,7 +38,9 @@ def extract(
     from newsarchive.spiders.golem import GolemSpider
 
     body = html.encode("utf-8") if isinstance(html, str) else html
-    request = Request(url, meta={"fetched_at": fetched_at or datetime.now(UTC)})
+    # The callback reads this one page: no links followed, no later pages fetched.
+    meta = {"fetched_at": fetched_at or datetime.now(UTC), "follow": False, "multipage": False}
+    request = Request(url, meta=meta)
     response = HtmlResponse(url=url, body=body, request=request)
     if isinstance(html, str):
         response = response.replace(encoding="utf-8")

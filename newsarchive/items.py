@@ -69,12 +69,18 @@ class TeaserItem:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-def article_item(pages: list[RawArticle], source_url: str, fetched_at: datetime) -> ArticleItem:
+def article_item(
+    pages: list[RawArticle],
+    source_url: str,
+    fetched_at: datetime,
+    page_count: int | None = None,
+) -> ArticleItem:
     """One article item from its pages' raw fields, in page order.
 
     Page 1 decides the head fields (headline, byline, dates, topics); every page adds its
     body blocks, images and videos. `fetched_at` is the instant page 1 was fetched: relative
-    dates on the page resolve against it, and it becomes `crawled_at`.
+    dates on the page resolve against it, and it becomes `crawled_at`. `page_count` is
+    given where one fetched page held a whole multi-page article (the one-page view).
     """
     first = pages[0]
     images: list[dict[str, Any]] = []
@@ -100,7 +106,7 @@ def article_item(pages: list[RawArticle], source_url: str, fetched_at: datetime)
         paywall=any(page.paywall for page in pages),
         opinion=first.opinion,
         sponsored=first.sponsored,
-        page_count=len(pages),
+        page_count=page_count or len(pages),
         comment_count=first.comment_count,
         comments_url=first.comments_url,
         related=[dict(r, id=article_id(r["url"])) for r in first.related],

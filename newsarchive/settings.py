@@ -86,6 +86,16 @@ HTTPERROR_ALLOWED_CODES = [404, 410]
 # (golem-facts.md); the spider sets it on every request, with today's date.
 GOLEM_CONSENT_COOKIE = "golem_consent20"
 
+# --- Discovery ------------------------------------------------------------------------------
+# How many article-to-article hops (related and next-read teasers) a run follows beyond the
+# articles its index pages, feeds and sitemaps name. 0: none.
+NEWSARCHIVE_FOLLOW_HOPS = 1
+# Ask for long articles on one page (cookie golem_multipage=single); next-page links are
+# followed either way, so this only saves requests where the site honours it.
+GOLEM_MULTIPAGE_SINGLE = True
+# A multi-page article with more pages than this is reported, not archived (a loop guard).
+NEWSARCHIVE_MAX_PAGES = 50
+
 # --- Housekeeping ----------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

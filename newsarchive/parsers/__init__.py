@@ -67,14 +67,18 @@ def parse_html(body: bytes | str) -> HtmlElement:
     return lxml.html.fromstring(body)
 
 
+def is_consent_wall(root: HtmlElement) -> bool:
+    """The consent interstitial golem.de shows instead of a page to visitors without consent."""
+    return any(_CONSENT.match(text_of(h1) or "") for h1 in _H1(root))
+
+
 def parse_page(root: HtmlElement, url: str) -> RawArticle | NotAnArticle:
     """Raw article fields of one page, or why it is not an article."""
     for layout in LAYOUTS:
         article = layout.find_article(root)
         if article is not None:
             return layout.parse(root, article, url)
-    headings = [text_of(h1) or "" for h1 in _H1(root)]
-    if any(_CONSENT.match(heading) for heading in headings):
+    if is_consent_wall(root):
         return NotAnArticle("consent_wall", "consent interstitial instead of the page")
     looks_like_article = (meta(root, "og_type") or "") == "article"
     if article_path_match(url) and looks_like_article:

@@ -2,65 +2,247 @@
 
 Extraction lives in `newsarchive.parsers`, normalisation in `newsarchive.pipelines`.
 
-    scrapy crawl golem -a urls=URL[,URL...]    archive exactly these article pages
+    scrapy crawl golem                                home page, ticker, RSS, news sitemaps
+    scrapy crawl golem -a since=2024-01-01 [-a until=2024-03-31]     backfill by month
+    scrapy crawl golem -a topic=<slug>                one topic page and its pagination
+    scrapy crawl golem -a urls=URL[,URL...]           exactly these article pages
+
+Every URL the spider builds or follows points at `GOLEM_BASE_URL`; records keep the
+canonical golem.de URLs the pages state.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
 
-from newsarchive.items import ArticleItem, article_item
+from newsarchive.items import ArticleItem, TeaserItem, article_item
+from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
     NotAnArticle,
     RawArticle,
     is_complete,
+    is_consent_wall,
     looks_like_html,
     parse_html,
     parse_page,
 )
+from newsarchive.parsers import index as index_pages
+from newsarchive.parsers.common import SITE, article_id, canonical_article_url, page_number
 
-GOLEM_HOSTS = frozenset({"www.golem.de", "golem.de"})
+# Hosts whose URLs are the site's own and go to GOLEM_BASE_URL; everything else
+# (video., forum., jobs., karrierewelt., account., glm.io, other sites) is never requested.
+GOLEM_HOSTS = frozenset({"www.golem.de", "golem.de", "rss.golem.de"})
+FEED_URL = "https://rss.golem.de/rss.php?feed=RSS2.0"
+
+
+def _month(value: str) -> date:
+    return datetime.strptime(value, "%Y-%m-%d").date().replace(day=1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    months, current = [], first.replace(day=1)
+    while current <= last:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def yymm(month: date) -> str:
+    return month.strftime("%y%m")
 
 
 class GolemSpider(scrapy.Spider):
     name = "golem"
 
-    def __init__(self, urls: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        urls: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        topic: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
+        self.since = _month(since) if since else None
+        self.until = _month(until) if until else None
+        self.topic = topic.strip("/ ") if topic else None
 
     # --- settings-derived values ------------------------------------------------------------
+    def setting(self, name: str, default: Any = None) -> Any:
+        crawler = getattr(self, "crawler", None)
+        return crawler.settings.get(name, default) if crawler else default
+
     @property
     def base_url(self) -> str:
-        crawler = getattr(self, "crawler", None)
-        base = crawler.settings.get("GOLEM_BASE_URL") if crawler else None
-        return (base or "https://www.golem.de").rstrip("/")
+        return (self.setting("GOLEM_BASE_URL") or SITE).rstrip("/")
 
     def on_site(self, url: str) -> str:
         """The same URL on the configured host (`GOLEM_BASE_URL`) if it is a golem.de URL."""
         parts = urlsplit(url)
-        if parts.hostname not in GOLEM_HOSTS:
-            return url
+        if parts.hostname not in GOLEM_HOSTS or self.base_url == SITE:
+            return urlunsplit(parts._replace(fragment=""))
         base = urlsplit(self.base_url)
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+    def as_golem(self, url: str) -> str:
+        """The golem.de URL of a page served from the configured host (for records)."""
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        if parts.netloc != base.netloc:
+            return url
+        return urlunsplit(("https", "www.golem.de", parts.path, parts.query, ""))
+
+    def is_site_url(self, url: str) -> bool:
+        host = urlsplit(url).hostname
+        return host in GOLEM_HOSTS or host == urlsplit(self.base_url).hostname
 
     def count(self, key: str, amount: int = 1) -> None:
         crawler = getattr(self, "crawler", None)
         if crawler is not None and crawler.stats is not None:
             crawler.stats.inc_value(key, amount)
 
-    # --- start ------------------------------------------------------------------------------
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.urls:
-            yield scrapy.Request(self.on_site(url), callback=self.parse_article)
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
-    # --- article pages ----------------------------------------------------------------------
+    # --- requests -----------------------------------------------------------------------------
+    def cookies(self) -> dict[str, str]:
+        """Consent (as public scrapers send it) and the one-page view of long articles."""
+        today = self.now().astimezone(BERLIN).strftime("%y%m%d")
+        cookies = {self.setting("GOLEM_CONSENT_COOKIE", "golem_consent20"): f"cmp|{today}"}
+        if self.setting("GOLEM_MULTIPAGE_SINGLE", True):
+            cookies["golem_multipage"] = "single"
+        return cookies
+
+    def page_request(self, url: str, callback, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(
+            self.on_site(url),
+            callback=callback,
+            errback=self.request_failed,
+            cookies=self.cookies(),
+            meta=meta,
+        )
+
+    def article_request(self, url: str, hops: int = 0, **meta: Any) -> scrapy.Request | None:
+        """A request for an article's page 1, or None when `url` is no golem.de article.
+
+        Canonicalising first (page 1, https, no query or fragment) lets Scrapy's duplicate
+        filter see every link to the same article as one request per run.
+        """
+        if not self.is_site_url(url):
+            return None
+        canonical = canonical_article_url(url)
+        if canonical is None:
+            return None
+        return self.page_request(canonical, self.parse_article, hops=hops, **meta)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.urls:
+            for url in self.urls:
+                yield scrapy.Request(
+                    self.on_site(url),
+                    callback=self.parse_article,
+                    errback=self.request_failed,
+                    cookies=self.cookies(),
+                    meta={"follow": False},  # exactly these pages, nothing else
+                    dont_filter=True,
+                )
+            return
+        if self.topic:
+            yield self.page_request(f"{SITE}/specials/{self.topic}/", self.parse_index)
+            return
+        if self.since:
+            until = self.until or self.now().astimezone(BERLIN).date()
+            for month in months_between(self.since, until):
+                yield self.sitemap_request(month)
+            return
+        yield self.page_request(f"{SITE}/", self.parse_index)
+        yield self.page_request(f"{SITE}/ticker/", self.parse_index)
+        yield self.page_request(FEED_URL, self.parse_feed)
+        this_month = self.now().astimezone(BERLIN).date().replace(day=1)
+        previous = months_between(date(this_month.year - 1, 12, 1), this_month)[-2]
+        for month in (this_month, previous):
+            yield self.sitemap_request(month)
+
+    def sitemap_request(self, month: date) -> scrapy.Request:
+        return self.page_request(
+            f"{SITE}/news/gsitemap-{yymm(month)}.xml", self.parse_sitemap, month=month
+        )
+
+    # --- index pages, feeds, sitemaps -----------------------------------------------------------
+    def parse_index(self, response: Response) -> Iterator[Any]:
+        """Teaser records and article requests from a home, ticker, topic or archive page."""
+        if response.status in (404, 410):
+            self.count(f"newsarchive/http/{response.status}")
+            return
+        root = response.selector.root
+        if is_consent_wall(root):
+            yield from self.consent_wall(response)
+            return
+        self.count("newsarchive/index_pages")
+        fetched_at = response.meta.get("fetched_at") or self.now()
+        page_url = self.as_golem(response.url)
+        for position, teaser in enumerate(index_pages.teasers(root), start=1):
+            yield TeaserItem(
+                page_url=page_url,
+                block=teaser.block,
+                position=position,
+                url=teaser.url,
+                id=article_id(teaser.url),
+                kicker=teaser.kicker,
+                title=teaser.title,
+                summary=teaser.summary,
+                image=teaser.image,
+                raw={"fetched_at": fetched_at},
+            )
+        for url in index_pages.links(root, response.url):
+            request = self.article_request(url)
+            if request is not None:
+                yield request
+        next_page = index_pages.next_page(root, response.url)
+        if next_page and self.is_site_url(next_page):
+            yield self.page_request(next_page, self.parse_index)
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """Article requests from an RSS 2.0 or Atom feed."""
+        if response.status in (404, 410):
+            self.count(f"newsarchive/http/{response.status}")
+            return
+        self.count("newsarchive/feeds")
+        response.selector.remove_namespaces()
+        for url in response.xpath("//item/link/text() | //entry/link/@href").getall():
+            request = self.article_request(url.strip())
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """Article requests from a monthly news sitemap; its archive page where it is missing."""
+        month: date | None = response.meta.get("month")
+        if response.status in (404, 410):
+            self.count("newsarchive/sitemaps/missing")
+            if month is not None:
+                yield self.page_request(f"{SITE}/aa-{yymm(month)}.html", self.parse_index)
+            return
+        self.count("newsarchive/sitemaps")
+        sitemap = Sitemap(response.body)
+        for entry in sitemap:
+            url = entry.get("loc", "")
+            if sitemap.type == "sitemapindex":
+                if self.is_site_url(url):
+                    yield self.page_request(url, self.parse_sitemap)
+                continue
+            request = self.article_request(url, lastmod=entry.get("lastmod"))
+            if request is not None:
+                yield request
+
+    # --- article pages ------------------------------------------------------------------------
     def read_article_page(self, response: Response) -> RawArticle | NotAnArticle:
         """Raw fields of an article page, or why it yields no article."""
         if response.status in (404, 410):
@@ -76,12 +258,97 @@ class GolemSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Any]:
         page = self.read_article_page(response)
         if isinstance(page, NotAnArticle):
+            if page.reason == "consent_wall":
+                yield from self.consent_wall(response)
+                return
             self.count(f"newsarchive/not_article/{page.reason}")
             self.logger.warning("no article from %s: %s", response.url, page.detail or page.reason)
             return
         self.count(f"newsarchive/layout/{page.layout}")
-        yield self.make_article([page], response)
+        yield from self.follow_links(response)
+        yield from self.continue_article([page], response, response)
 
-    def make_article(self, pages: list[RawArticle], response: Response) -> ArticleItem:
-        fetched_at = response.meta.get("fetched_at") or datetime.now(UTC)
-        return article_item(pages, response.url, fetched_at)
+    def parse_later_page(self, response: Response, pages: list[RawArticle], first: Response):
+        page = self.read_article_page(response)
+        if isinstance(page, NotAnArticle) or page.id != pages[0].id:
+            reason = page.reason if isinstance(page, NotAnArticle) else "another article"
+            yield from self.article_failed(first, f"page {len(pages) + 1}: {reason}")
+            return
+        yield from self.continue_article([*pages, page], response, first)
+
+    def continue_article(self, pages: list[RawArticle], response: Response, first: Response):
+        """Fetch the next page of a multi-page article, or emit the merged article."""
+        last = pages[-1]
+        fetched = {page.page for page in pages}
+        next_url = last.next_page_url if first.meta.get("multipage", True) else None
+        if next_url and page_number(next_url) not in fetched:
+            if len(pages) >= self.setting("NEWSARCHIVE_MAX_PAGES", 50):
+                yield from self.article_failed(first, "more pages than NEWSARCHIVE_MAX_PAGES")
+                return
+            yield scrapy.Request(
+                self.on_site(next_url),
+                callback=self.parse_later_page,
+                errback=self.later_page_failed,
+                cookies=self.cookies(),
+                cb_kwargs={"pages": pages, "first": first},
+                meta={"hops": first.meta.get("hops", 0)},
+                dont_filter=True,
+            )
+            return
+        page_count = len(pages)
+        if page_count == 1 and len(set(map(page_number, last.page_urls))) > 1:
+            # The one-page view (cookie golem_multipage=single) still lists the page links.
+            page_count = len(set(map(page_number, last.page_urls)))
+        if page_count > 1:
+            self.count("newsarchive/multipage_articles")
+        yield self.make_article(pages, first, page_count)
+
+    def make_article(
+        self, pages: list[RawArticle], first: Response, page_count: int | None = None
+    ) -> ArticleItem:
+        fetched_at = first.meta.get("fetched_at") or self.now()
+        return article_item(pages, first.url, fetched_at, page_count=page_count)
+
+    def follow_links(self, response: Response) -> Iterator[scrapy.Request]:
+        """Related and next-read articles, while the hop budget of the run lasts."""
+        hops = response.meta.get("hops", 0)
+        if not response.meta.get("follow", True) or hops >= self.setting(
+            "NEWSARCHIVE_FOLLOW_HOPS", 1
+        ):
+            return
+        for url in index_pages.links(response.selector.root, response.url):
+            request = self.article_request(url, hops=hops + 1)
+            if request is not None:
+                yield request
+
+    # --- what goes wrong ------------------------------------------------------------------------
+    def consent_wall(self, response: Response) -> Iterator[scrapy.Request]:
+        """Retry a consent interstitial once (with the cookie again), then report it."""
+        if not response.meta.get("consent_retry"):
+            self.count("newsarchive/consent_wall/retried")
+            yield response.request.replace(
+                dont_filter=True, meta={**response.meta, "consent_retry": True}
+            )
+            return
+        self.count("newsarchive/consent_wall")
+        self.logger.error("consent wall instead of %s, not archived", response.url)
+
+    def article_failed(self, first: Response, why: str) -> Iterator[Any]:
+        self.count("newsarchive/multipage_failed")
+        self.logger.error("article %s not archived: %s", first.url, why)
+        return iter(())
+
+    def later_page_failed(self, failure) -> Iterator[Any]:
+        self.request_failed(failure)
+        first = failure.request.cb_kwargs["first"]
+        pages = failure.request.cb_kwargs["pages"]
+        yield from self.article_failed(first, f"page {len(pages) + 1}: {failure.value!r}")
+
+    def request_failed(self, failure) -> None:
+        """Count a failed request by kind (HTTP status or exception) and log it once."""
+        if failure.check(HttpError):
+            kind = f"http_{failure.value.response.status}"
+        else:
+            kind = type(failure.value).__name__
+        self.count(f"newsarchive/errors/{kind}")
+        self.logger.error("request failed (%s): %s", kind, failure.request.url)

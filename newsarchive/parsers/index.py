@@ -1,0 +1,123 @@
+"""Index pages (home page, ticker, archive, topic pages): teasers and article links.
+
+Teasers are read where their markup is known (current `article.go-teaser`, classic
+`ol.list-articles > li`); article links are found by URL pattern on any page, so a teaser
+in an unknown markup still leads to its article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from newsarchive.parsers.common import (
+    SITE,
+    absolute,
+    article_id,
+    canonical_article_url,
+    css,
+    first,
+    text_of,
+)
+
+_ANY_TEASER = css("article.go-teaser, ol.list-articles > li")
+_CURRENT_LINK = css("a.go-teaser__link")
+_CURRENT_KICKER = css(".go-teaser__kicker")
+_CURRENT_TITLE = css(".go-teaser__title")
+_CURRENT_TEXT = css(".go-teaser__text")
+_CLASSIC_LINK = css("header a[href]")
+_CLASSIC_KICKER = css("hgroup .head1")
+_CLASSIC_TITLE = css("hgroup .head2, hgroup .head4")
+_CLASSIC_SUMMARY = css("li > p")
+_IMG = css("img")
+_LINKS = css("a[href]")
+_NEXT_PAGE = css("li.go-pagination__item--next a[href], a#atoc_next, a.next[href]")
+
+
+@dataclass
+class RawTeaser:
+    block: str | None
+    url: str
+    kicker: str | None
+    title: str | None
+    summary: str | None
+    image: dict[str, Any] | None
+
+
+def _block_heading(teaser: HtmlElement) -> str | None:
+    """The heading of the nearest enclosing block that has one."""
+    for ancestor in teaser.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            return None
+        classes = (ancestor.get("class") or "").split()
+        if "go-teaser-block" in classes:
+            heading = first(ancestor.xpath(".//*[contains(@class, 'go-teaser-block__heading')]"))
+            return text_of(heading)
+        heading = first(
+            ancestor.xpath(
+                "./*[contains(concat(' ', normalize-space(@class), ' '), ' header ')"
+                " or self::h2 or self::h3]"
+            )
+        )
+        if heading is not None and (text_of(heading) or "").strip():
+            return text_of(heading)
+    return None
+
+
+def _image(teaser: HtmlElement, base: str) -> dict[str, Any] | None:
+    img = first(_IMG(teaser))
+    if img is None or not img.get("src"):
+        return None
+    # Teaser images carry caption and credit only in the alt text ("C (Bild: X) X").
+    return {
+        "url": absolute(img.get("src"), base),
+        "caption": None,
+        "credit": None,
+        "alt": img.get("alt"),
+    }
+
+
+def _teaser(teaser: HtmlElement, link: HtmlElement | None, kicker, title, summary, base):
+    url = (
+        canonical_article_url(absolute(link.get("href"), base) or "") if link is not None else None
+    )
+    if not url:
+        return None
+    return RawTeaser(
+        block=_block_heading(teaser),
+        url=url,
+        kicker=text_of(first(kicker(teaser))),
+        title=text_of(first(title(teaser))),
+        summary=text_of(first(summary(teaser))),
+        image=_image(teaser, base),
+    )
+
+
+def teasers(root: HtmlElement, base: str = SITE) -> list[RawTeaser]:
+    """Teasers of article links in page order (both layouts' markup)."""
+    found = []
+    for teaser in _ANY_TEASER(root):  # an XPath union: document order
+        if teaser.tag == "article":
+            link = first(_CURRENT_LINK(teaser))
+            raw = _teaser(teaser, link, _CURRENT_KICKER, _CURRENT_TITLE, _CURRENT_TEXT, base)
+        else:
+            link = first(_CLASSIC_LINK(teaser))
+            raw = _teaser(teaser, link, _CLASSIC_KICKER, _CLASSIC_TITLE, _CLASSIC_SUMMARY, base)
+        if raw:
+            found.append(raw)
+    return found
+
+
+def links(root: HtmlElement, base: str) -> list[str]:
+    """Every link on a page, absolute, in page order (the spider filters and canonicalises)."""
+    return [absolute(a.get("href"), base) for a in _LINKS(root) if a.get("href")]
+
+
+def next_page(root: HtmlElement, base: str) -> str | None:
+    link = first(_NEXT_PAGE(root))
+    return absolute(link.get("href"), base) if link is not None else None
+
+
+__all__ = ["RawTeaser", "article_id", "links", "next_page", "teasers"]
