@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scrapy import signals
 
-from newsarchive.feeds import run_started
+from newsarchive.feeds import run_id
 
 
 class RunStats:
@@ -29,8 +29,7 @@ class RunStats:
         settings = self.crawler.settings
         folder = Path(settings.get("NEWSARCHIVE_OUTPUT_DIR"))
         folder.mkdir(parents=True, exist_ok=True)
-        run_id = run_started(spider).strftime("%Y%m%dT%H%M%SZ")
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
-        path = folder / f"{spider.name}-{run_id}-stats.json"
+        path = folder / f"{spider.name}-{run_id(spider)}-stats.json"
         path.write_text(json.dumps(stats, indent=1, sort_keys=True, default=str), "utf-8")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsarchive import schema
@@ -29,6 +30,7 @@ from newsarchive.normalise.dates import (
 )
 from newsarchive.normalise.text import clean_lines, clean_text, count_words
 from newsarchive.parsers.common import article_id
+from newsarchive.state import StateStore, parse_instant, store_for
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +212,62 @@ def _reason_key(problem: str) -> str:
     if field == "body" and "no text" in problem:
         return "empty_body"
     return "invalid_" + ("record" if field.startswith("(") else field)
+
+
+class StatePipeline(_Pipeline):
+    """Versions against the state store: new → 1, changed → +1, unchanged → not written.
+
+    The store learns of an article only from `item_scraped`, which Scrapy sends after the
+    feed exporter (an extension, connected first) has written the record; with the
+    unbuffered feed storage (`newsarchive.feeds`) a record is on disk before the state says
+    it is archived, so a killed run loses nothing.
+    """
+
+    def __init__(self, stats: Any = None, store: StateStore | None = None) -> None:
+        super().__init__(stats)
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(stats=crawler.stats, store=store_for(crawler))
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        if adapter.get("kind") != "article" or self.store is None:
+            return item
+        known = self.store.lookup(adapter["id"])
+        if known is None:
+            adapter["version"] = 1
+            self.count("newsarchive/articles/new")
+        elif known.content_hash == adapter["content_hash"]:
+            self.store.record_checked(known.id, _lastmod(adapter), datetime.now(UTC))
+            self.count("newsarchive/articles/unchanged")
+            if not adapter["raw"].get("forced"):
+                raise DropItem(
+                    f"article {known.id} unchanged since version {known.version}", "DEBUG"
+                )
+            adapter["version"] = known.version  # asked for by URL: written again, same version
+        else:
+            adapter["version"] = known.version + 1
+            self.count("newsarchive/articles/changed")
+        return item
+
+    def item_scraped(self, item, response=None, spider=None):
+        adapter = ItemAdapter(item)
+        self.count(f"newsarchive/written/{adapter.get('kind')}")
+        if adapter.get("kind") == "article" and self.store is not None:
+            self.store.record_archived(record_of(item), _lastmod(adapter), datetime.now(UTC))
+
+    def spider_closed(self, spider=None, reason=None):
+        if self.store is not None:
+            self.store.close()
+
+
+def _lastmod(adapter: ItemAdapter) -> datetime | None:
+    return parse_instant(adapter["raw"].get("lastmod"))
 
 
 # The normalising pipelines, in order: the crawl runs them (settings.ITEM_PIPELINES) and so

@@ -40,9 +40,23 @@ FEED_EXPORT_ENCODING = "utf-8"  # also for -o feeds: umlauts as they are, not \u
 # Only record fields reach a feed (items carry raw inputs for the pipelines as well).
 FEED_EXPORT_FIELDS = export_fields()
 FEED_STORE_EMPTY = False
+# Local files written record by record, straight to the OS (see newsarchive/feeds.py).
+FEED_STORAGES = {
+    "": "newsarchive.feeds.DurableFileFeedStorage",
+    "file": "newsarchive.feeds.DurableFileFeedStorage",
+}
+# Compress the run's feed files (.jsonl.gz), flushed per record so a kill loses nothing.
+NEWSARCHIVE_GZIP = False
 
 # --- What persists between runs ----------------------------------------------------------
+# SQLite state of archived articles (ids, hashes, versions); see newsarchive/state.py.
 NEWSARCHIVE_STATE_DIR = os.environ.get("NEWSARCHIVE_STATE_DIR", "state")
+# Off: every run archives everything it finds as version 1 and remembers nothing.
+NEWSARCHIVE_STATE_ENABLED = True
+# An archived article is fetched again when a sitemap or feed shows a newer lastmod, or,
+# while it is younger than the window, when the interval has passed since its last check.
+NEWSARCHIVE_RECHECK_WINDOW_HOURS = 72
+NEWSARCHIVE_RECHECK_INTERVAL_HOURS = 6
 
 # --- Pipelines: normalisation in order of concern, then validation ------------------------
 ITEM_PIPELINES = {
@@ -51,6 +65,11 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.CaptionPipeline": 300,
     "newsarchive.pipelines.ContentHashPipeline": 400,
     "newsarchive.pipelines.ValidationPipeline": 500,
+    "newsarchive.pipelines.StatePipeline": 600,
+}
+SPIDER_MIDDLEWARES = {
+    # Leaves out article requests the state store says are unchanged (see state.py).
+    "newsarchive.middlewares.IncrementalMiddleware": 950,
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -61,7 +80,21 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "newsarchive.extensions.RunStats": 900,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
+
+# --- Run health (Spidermon) and the exit status of `scrapy crawl` -------------------------
+# The project's crawl command (COMMANDS_MODULE) exits 1 when a monitor fails, 75 when
+# another run holds the lock; see newsarchive/monitors.py and newsarchive/commands/crawl.py.
+COMMANDS_MODULE = "newsarchive.commands"
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsarchive.monitors.HealthSuite"]
+# Share of requests that may fail, and of records that may fail validation, in a run
+# still called healthy.
+NEWSARCHIVE_MAX_ERROR_RATE = 0.1
+NEWSARCHIVE_MAX_DROP_RATE = 0.05
+# One log file per run (<spider>-<run_id>.log); empty: log to stderr as Scrapy does.
+NEWSARCHIVE_LOG_DIR = os.environ.get("NEWSARCHIVE_LOG_DIR", "logs")
 
 # --- Politeness -----------------------------------------------------------------------------
 # Who to tell when the crawler misbehaves; goes into the User-Agent.

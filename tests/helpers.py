@@ -40,6 +40,7 @@ def run_crawl(
     merged = {
         "NEWSARCHIVE_OUTPUT_DIR": str(output),
         "NEWSARCHIVE_STATE_DIR": str(workdir / "state"),
+        "NEWSARCHIVE_LOG_DIR": str(workdir / "logs"),
         **(settings or {}),
     }
     for name, value in merged.items():
@@ -52,10 +53,13 @@ def run_crawl(
         text=True,
         timeout=timeout,
     )
-    result = CrawlResult(process.returncode, process.stdout + process.stderr)
-    for path in sorted(output.glob("*-articles.jsonl*")):
+    logs = "".join(
+        p.read_text("utf-8", "replace") for p in sorted((workdir / "logs").glob("*.log"))
+    )
+    result = CrawlResult(process.returncode, process.stdout + process.stderr + logs)
+    for path in sorted(output.glob("*-articles.jsonl")):
         result.articles += read_jsonl(path)
-    for path in sorted(output.glob("*-teasers.jsonl*")):
+    for path in sorted(output.glob("*-teasers.jsonl")):
         result.teasers += read_jsonl(path)
     stats_files = sorted(output.glob("*-stats.json"))
     if stats_files:

@@ -23,7 +23,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
-from newsarchive.items import ArticleItem, TeaserItem, article_item
+from newsarchive.items import TeaserItem, article_item
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
     NotAnArticle,
@@ -75,6 +75,7 @@ class GolemSpider(scrapy.Spider):
         self.since = _month(since) if since else None
         self.until = _month(until) if until else None
         self.topic = topic.strip("/ ") if topic else None
+        self.discovered: set[str] = set()
 
     # --- settings-derived values ------------------------------------------------------------
     def setting(self, name: str, default: Any = None) -> Any:
@@ -141,17 +142,25 @@ class GolemSpider(scrapy.Spider):
         canonical = canonical_article_url(url)
         if canonical is None:
             return None
-        return self.page_request(canonical, self.parse_article, hops=hops, **meta)
+        article = article_id(canonical)
+        if article not in self.discovered:
+            self.discovered.add(article)
+            self.count("newsarchive/articles/discovered")
+        return self.page_request(
+            canonical, self.parse_article, hops=hops, article_id=article, **meta
+        )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.urls:
+            self.count("newsarchive/articles/discovered", len(self.urls))
             for url in self.urls:
                 yield scrapy.Request(
                     self.on_site(url),
                     callback=self.parse_article,
                     errback=self.request_failed,
                     cookies=self.cookies(),
-                    meta={"follow": False},  # exactly these pages, nothing else
+                    # Exactly these pages, nothing else; written even when unchanged.
+                    meta={"follow": False, "forced": True},
                     dont_filter=True,
                 )
             return
@@ -266,32 +275,44 @@ class GolemSpider(scrapy.Spider):
             return
         self.count(f"newsarchive/layout/{page.layout}")
         yield from self.follow_links(response)
-        yield from self.continue_article([page], response, response)
+        origin = {
+            "url": response.url,
+            "fetched_at": response.meta.get("fetched_at") or self.now(),
+            "lastmod": response.meta.get("lastmod"),
+            "multipage": response.meta.get("multipage", True),
+            "forced": response.meta.get("forced", False),
+        }
+        yield from self.continue_article([page], origin)
 
-    def parse_later_page(self, response: Response, pages: list[RawArticle], first: Response):
+    def parse_later_page(self, response: Response, pages: list[RawArticle], origin: dict):
         page = self.read_article_page(response)
         if isinstance(page, NotAnArticle) or page.id != pages[0].id:
             reason = page.reason if isinstance(page, NotAnArticle) else "another article"
-            yield from self.article_failed(first, f"page {len(pages) + 1}: {reason}")
+            yield from self.article_failed(origin, f"page {len(pages) + 1}: {reason}")
             return
-        yield from self.continue_article([*pages, page], response, first)
+        yield from self.continue_article([*pages, page], origin)
 
-    def continue_article(self, pages: list[RawArticle], response: Response, first: Response):
-        """Fetch the next page of a multi-page article, or emit the merged article."""
+    def continue_article(self, pages: list[RawArticle], origin: dict[str, Any]):
+        """Fetch the next page of a multi-page article, or emit the merged article.
+
+        `origin` (page 1's URL, fetch instant, lastmod) travels with the pages as plain data,
+        so the request can be stored in a JOBDIR queue and resumed.
+        """
         last = pages[-1]
         fetched = {page.page for page in pages}
-        next_url = last.next_page_url if first.meta.get("multipage", True) else None
+        next_url = last.next_page_url if origin["multipage"] else None
         if next_url and page_number(next_url) not in fetched:
             if len(pages) >= self.setting("NEWSARCHIVE_MAX_PAGES", 50):
-                yield from self.article_failed(first, "more pages than NEWSARCHIVE_MAX_PAGES")
+                yield from self.article_failed(origin, "more pages than NEWSARCHIVE_MAX_PAGES")
                 return
             yield scrapy.Request(
                 self.on_site(next_url),
                 callback=self.parse_later_page,
                 errback=self.later_page_failed,
                 cookies=self.cookies(),
-                cb_kwargs={"pages": pages, "first": first},
-                meta={"hops": first.meta.get("hops", 0)},
+                cb_kwargs={"pages": pages, "origin": origin},
+                # Finish started articles first: fewer half-fetched ones when a run is cut.
+                priority=10,
                 dont_filter=True,
             )
             return
@@ -301,13 +322,9 @@ class GolemSpider(scrapy.Spider):
             page_count = len(set(map(page_number, last.page_urls)))
         if page_count > 1:
             self.count("newsarchive/multipage_articles")
-        yield self.make_article(pages, first, page_count)
-
-    def make_article(
-        self, pages: list[RawArticle], first: Response, page_count: int | None = None
-    ) -> ArticleItem:
-        fetched_at = first.meta.get("fetched_at") or self.now()
-        return article_item(pages, first.url, fetched_at, page_count=page_count)
+        item = article_item(pages, origin["url"], origin["fetched_at"], page_count=page_count)
+        item.raw.update(lastmod=origin["lastmod"], forced=origin["forced"])
+        yield item
 
     def follow_links(self, response: Response) -> Iterator[scrapy.Request]:
         """Related and next-read articles, while the hop budget of the run lasts."""
@@ -333,16 +350,16 @@ class GolemSpider(scrapy.Spider):
         self.count("newsarchive/consent_wall")
         self.logger.error("consent wall instead of %s, not archived", response.url)
 
-    def article_failed(self, first: Response, why: str) -> Iterator[Any]:
+    def article_failed(self, origin: dict[str, Any], why: str) -> Iterator[Any]:
         self.count("newsarchive/multipage_failed")
-        self.logger.error("article %s not archived: %s", first.url, why)
+        self.logger.error("article %s not archived: %s", origin["url"], why)
         return iter(())
 
     def later_page_failed(self, failure) -> Iterator[Any]:
         self.request_failed(failure)
-        first = failure.request.cb_kwargs["first"]
+        origin = failure.request.cb_kwargs["origin"]
         pages = failure.request.cb_kwargs["pages"]
-        yield from self.article_failed(first, f"page {len(pages) + 1}: {failure.value!r}")
+        yield from self.article_failed(origin, f"page {len(pages) + 1}: {failure.value!r}")
 
     def request_failed(self, failure) -> None:
         """Count a failed request by kind (HTTP status or exception) and log it once."""

@@ -1,0 +1,161 @@
+"""`scrapy crawl` that tells cron the truth: a lock, a log file per run, an exit status.
+
+Every option of Scrapy's own crawl command works unchanged (it is the same command,
+extended). Exit status: 0 healthy run; 1 unhealthy (a reason per line at the end);
+75 (EX_TEMPFAIL) another run holds the lock, try later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from newsarchive.monitors import HEALTH_FAILURES
+
+EXIT_UNHEALTHY = 1
+EXIT_LOCKED = 75
+LOCK_NAME = "run.lock"
+
+
+class RunLock:
+    """An exclusive lock on the state folder, so two runs never crawl at once.
+
+    flock() is released by the kernel when the holder dies, even by SIGKILL, so a killed
+    run never leaves a stale lock behind.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.path = Path(folder) / LOCK_NAME
+        self.file: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self.file = handle
+        return True
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text().strip() or "?"
+        except OSError:
+            return "?"
+
+    def release(self) -> None:
+        if self.file is not None:
+            fcntl.flock(self.file, fcntl.LOCK_UN)
+            self.file.close()
+            self.file = None
+
+
+def summary_lines(stats: dict, seconds: float | None) -> list[str]:
+    """The run in a few lines a person reads in a cron mail."""
+
+    def total(prefix: str) -> int:
+        return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+    get = stats.get
+    errors = {
+        k.rsplit("/", 1)[-1]: v
+        for k, v in sorted(stats.items())
+        if k.startswith("newsarchive/errors/")
+    }
+    not_articles = {
+        k.rsplit("/", 1)[-1]: v
+        for k, v in sorted(stats.items())
+        if k.startswith("newsarchive/not_article/")
+    }
+    lines = [
+        f"pages fetched: {get('response_received_count', 0)}"
+        f" (requests {get('downloader/request_count', 0)})",
+        f"articles: new {get('newsarchive/articles/new', 0)},"
+        f" changed {get('newsarchive/articles/changed', 0)},"
+        f" unchanged {get('newsarchive/articles/unchanged', 0)},"
+        f" skipped as known {get('newsarchive/articles/skipped', 0)}"
+        f" (of {get('newsarchive/articles/discovered', 0)} found)",
+        f"records written: articles {get('newsarchive/written/article', 0)},"
+        f" teasers {get('newsarchive/written/teaser', 0)}",
+        f"dropped by validation: {total('newsarchive/dropped/')}",
+        "errors: " + (", ".join(f"{k} {v}" for k, v in errors.items()) or "none"),
+        "pages without article: "
+        + (", ".join(f"{k} {v}" for k, v in not_articles.items()) or "none"),
+    ]
+    if seconds is not None:
+        lines.append(f"duration: {seconds:.1f} s")
+    return lines
+
+
+class Command(ScrapyCrawlCommand):
+    def short_desc(self) -> str:
+        return "Run a spider; exit non-zero when the run was unhealthy (newsarchive)"
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        settings = self.settings
+        started = datetime.now(UTC)
+        run_id = started.strftime("%Y%m%dT%H%M%SZ")
+        settings.set("NEWSARCHIVE_RUN_STARTED", started.isoformat(), priority="cmdline")
+        log_dir = settings.get("NEWSARCHIVE_LOG_DIR")
+        if log_dir and not settings.get("LOG_FILE") and args:
+            Path(log_dir).mkdir(parents=True, exist_ok=True)
+            log_file = str(Path(log_dir) / f"{args[0]}-{run_id}.log")
+            settings.set("LOG_FILE", log_file, priority="cmdline")
+            print(f"log: {log_file}", file=sys.stderr)
+        if settings.getbool("NEWSARCHIVE_GZIP") and not (opts.output or opts.overwrite_output):
+            settings.set("FEEDS", gzipped(settings.getdict("FEEDS")), priority="cmdline")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        lock = RunLock(self.settings.get("NEWSARCHIVE_STATE_DIR"))
+        if not lock.acquire():
+            print(
+                f"another newsarchive run (pid {lock.holder()}) holds {lock.path}; not started",
+                file=sys.stderr,
+            )
+            self.exitcode = EXIT_LOCKED
+            return
+        try:
+            crawler = self._create_crawler(args[0])
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            lock.release()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = EXIT_UNHEALTHY
+            return
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        failures = list(stats.get(HEALTH_FAILURES, []))
+        if stats.get("finish_reason") != "finished" and not failures:
+            failures.append(f"finish reason is {stats.get('finish_reason')!r}, not 'finished'")
+        elapsed = stats.get("elapsed_time_seconds")
+        for line in summary_lines(stats, elapsed):
+            print(line)
+        for failure in failures:
+            print(f"UNHEALTHY: {failure}")
+        print("run healthy" if not failures else f"run unhealthy ({len(failures)} reasons)")
+        self.exitcode = EXIT_UNHEALTHY if failures else 0
+
+
+def gzipped(feeds: dict) -> dict:
+    """The same feeds, gzip-compressed, each record flushed to disk as it is written."""
+    return {
+        f"{uri}.gz": {**options, "postprocessing": ["newsarchive.feeds.FlushingGzipPlugin"]}
+        for uri, options in feeds.items()
+    }
