@@ -28,7 +28,7 @@ from newsarchive.normalise.dates import (
     resolve_instant,
     warm_up,
 )
-from newsarchive.normalise.text import clean_lines, clean_text, count_words
+from newsarchive.normalise.text import clean_code, clean_lines, clean_text, count_words
 from newsarchive.parsers.common import article_id
 from newsarchive.state import StateStore, parse_instant, store_for
 
@@ -57,11 +57,12 @@ def _clean_block(block: dict[str, Any]) -> dict[str, Any] | None:
     if kind == "list":
         items = [item for item in (clean_text(i) for i in block.get("items", [])) if item]
         return {"type": "list", "text": "\n".join(items), "items": items} if items else None
-    text = (
-        clean_lines(block.get("text"))
-        if kind in ("code", "table")
-        else clean_text(block.get("text"))
-    )
+    if kind == "code":
+        text = clean_code(block.get("text"))
+    elif kind == "table":
+        text = clean_lines(block.get("text"))
+    else:
+        text = clean_text(block.get("text"))
     return {"type": kind, "text": text} if text else None
 
 

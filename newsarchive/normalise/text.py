@@ -48,6 +48,23 @@ def clean_lines(value: str | None) -> str | None:
     return "\n".join(kept) or None
 
 
+_LINE_SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def clean_code(value: str | None) -> str | None:
+    """Code keeps its indentation and line breaks; only invisible characters and no-break
+    spaces go, and trailing white space of each line."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+    lines = [_LINE_SPACES.sub(" ", line).rstrip() for line in value.splitlines()]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines) or None
+
+
 def count_words(text: str) -> int:
     """Words as a reader counts them: runs of non-space characters."""
     return len(text.split())

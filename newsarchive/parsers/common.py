@@ -96,7 +96,9 @@ def text_of(node: HtmlElement | None, *, keep_breaks: bool = False) -> str | Non
     parts: list[str] = []
 
     def walk(element: HtmlElement) -> None:
-        if not is_hidden(element):
+        # The element asked for is read even when hidden (the classic byline's form word
+        # sits in a screen-reader-only span); hidden descendants are not.
+        if element is node or not is_hidden(element):
             if keep_breaks and element.tag == "br":
                 parts.append("\n")
             if element.text:
