@@ -22,6 +22,7 @@ ARTICLE_PATH = re.compile(
     r"^/news/(?P<slug>[a-z0-9][a-z0-9-]*?)-(?P<yymm>\d{4})-(?P<id>\d{4,})(?:-(?P<page>\d{1,3}))?\.html$"
 )
 _HIDDEN_CLASSES = frozenset({"go-vh", "implied"})
+SPONSORED_LABEL = CSSSelector(".go-label--sponsored")
 _HIDDEN_TAGS = frozenset({"script", "style", "svg", "noscript", "template", "button"})
 _DURATION = re.compile(r"\((?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})\)")
 _DIGITS = re.compile(r"\d+")
@@ -89,15 +90,24 @@ def is_hidden(node: HtmlElement) -> bool:
     return bool(classes) and not _HIDDEN_CLASSES.isdisjoint(classes.split())
 
 
-def text_of(node: HtmlElement | None, *, keep_breaks: bool = False) -> str | None:
-    """Visible text of an element, without hidden descendants; None for no element."""
+def text_of(
+    node: HtmlElement | None, *, keep_breaks: bool = False, exclude: CSSSelector | None = None
+) -> str | None:
+    """Visible text of an element, without hidden descendants; None for no element.
+
+    `exclude` names descendants whose text is not part of this field (a sponsored label
+    inside a kicker).
+    """
     if node is None:
         return None
     parts: list[str] = []
+    excluded = set(exclude(node)) if exclude is not None else ()
 
     def walk(element: HtmlElement) -> None:
         # The element asked for is read even when hidden (the classic byline's form word
         # sits in a screen-reader-only span); hidden descendants are not.
+        if element in excluded:
+            return
         if element is node or not is_hidden(element):
             if keep_breaks and element.tag == "br":
                 parts.append("\n")

@@ -10,6 +10,7 @@ from lxml.html import HtmlElement
 
 from newsarchive.parsers.common import (
     SITE,
+    SPONSORED_LABEL,
     RawArticle,
     absolute,
     article_id,
@@ -37,7 +38,6 @@ _ARTICLE = css("article.go-article")
 _HEADER = css("header.go-article-header")
 _HEADLINE = css("h1")
 _KICKER = css("span.go-article-header__kicker")
-_SPONSORED_LABEL = css(".go-label--sponsored")
 _TITLE = css("span.go-article-header__title")
 _SUMMARY = css("div.go-article-header__intro")
 _TIME = css("div.go-article-header__meta time")
@@ -143,12 +143,7 @@ def _kicker(header: HtmlElement) -> tuple[str | None, bool]:
     kicker = first(_KICKER(header))
     if kicker is None:
         return None, False
-    label = first(_SPONSORED_LABEL(kicker))
-    if label is None:
-        return text_of(kicker), False
-    label_text = text_of(label) or ""
-    text = text_of(kicker) or ""
-    return text.replace(label_text, "", 1), True
+    return text_of(kicker, exclude=SPONSORED_LABEL), bool(SPONSORED_LABEL(kicker))
 
 
 def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:

@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 
 from newsarchive.parsers.common import (
     SITE,
+    SPONSORED_LABEL,
     absolute,
     article_id,
     canonical_article_url,
@@ -88,7 +89,7 @@ def _teaser(teaser: HtmlElement, link: HtmlElement | None, kicker, title, summar
     return RawTeaser(
         block=_block_heading(teaser),
         url=url,
-        kicker=text_of(first(kicker(teaser))),
+        kicker=text_of(first(kicker(teaser)), exclude=SPONSORED_LABEL),
         title=text_of(first(title(teaser))),
         summary=text_of(first(summary(teaser))),
         image=_image(teaser, base),

@@ -216,7 +216,9 @@ class ArticleSpec:
             "title": self.title,
             "headline": self.headline,
             "summary": self.summary,
-            "authors": [{"name": name, "url": author_url(slug, base)} for name, slug in self.authors],
+            "authors": [
+                {"name": name, "url": author_url(slug, base)} for name, slug in self.authors
+            ],
             "genre": self.genre,
             "published": iso_berlin(self.published),
             "modified": iso_berlin(self.modified) if self.modified else None,
@@ -225,7 +227,11 @@ class ArticleSpec:
             "word_count": len(text.split()),
             "images": [_image_record(image) for image in self.images],
             "videos": [
-                {"url": v["url"], "title": v["title"], "duration": iso_duration(v["duration_seconds"])}
+                {
+                    "url": v["url"],
+                    "title": v["title"],
+                    "duration": iso_duration(v["duration_seconds"]),
+                }
                 for v in self.videos
             ],
             "topics": [name for name, _ in self.topics],
