@@ -14,11 +14,13 @@ class FetchTimeMiddleware:
 
     That instant is the record's `crawled_at` / `seen_at` and the base for relative dates on
     the page ("heute, 10:15 Uhr"), so re-parsing a stored page later gives the same record.
-    Set by hand (offline extraction, WARC reparse) it is kept as it is.
+    Each response gets its own instant (a retry or redirect copies the request's meta, and
+    with it the instant of the earlier answer); one replayed from WARC keeps its WARC-Date.
     """
 
     def process_response(self, request, response, spider=None):
-        request.meta.setdefault("fetched_at", datetime.now(UTC))
+        if "warc" not in response.flags:
+            request.meta["fetched_at"] = datetime.now(UTC)
         return response
 
 

@@ -76,6 +76,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Stamps each response with the instant it arrived: dates like "heute, 10:15 Uhr"
     # resolve against it, and it becomes crawled_at / seen_at.
     "newsarchive.middlewares.FetchTimeMiddleware": 950,
+    # WARC of every response (see "WARC" below): after FetchTime has stamped it, before
+    # decompression, redirects and retries change or drop it.
+    "newsarchive.warc.WarcMiddleware": 940,
 }
 
 EXTENSIONS = {
@@ -120,14 +123,28 @@ HTTPERROR_ALLOWED_CODES = [404, 410]
 GOLEM_CONSENT_COOKIE = "golem_consent20"
 
 # --- Discovery ------------------------------------------------------------------------------
-# How many article-to-article hops (related and next-read teasers) a run follows beyond the
-# articles its index pages, feeds and sitemaps name. 0: none.
+# How many article-to-article hops (related and next-read teasers) the default run follows
+# beyond the articles its index pages, feeds and sitemaps name. 0: none. Backfill, topic and
+# URL runs follow none: they keep to the scope they were given.
 NEWSARCHIVE_FOLLOW_HOPS = 1
 # Ask for long articles on one page (cookie golem_multipage=single); next-page links are
 # followed either way, so this only saves requests where the site honours it.
 GOLEM_MULTIPAGE_SINGLE = True
 # A multi-page article with more pages than this is reported, not archived (a loop guard).
 NEWSARCHIVE_MAX_PAGES = 50
+
+# --- WARC: the raw pages, and reparse from them (newsarchive/warc.py) --------------------
+# Every response of a run (articles, index pages, feeds, sitemaps, robots.txt), with its
+# request, goes into gzip WARC 1.1 files beside the feeds: <spider>-<run_id>-00000.warc.gz.
+# `scrapy reparse FILE...` rebuilds the run's records from them, offline.
+NEWSARCHIVE_WARC_ENABLED = True
+# A WARC file is closed, and the next (-00001, ...) begun, once it holds this many bytes.
+NEWSARCHIVE_WARC_MAX_BYTES = 1_000_000_000
+# Pins the spider's clock (an ISO 8601 instant): reparse sets it to the recorded run's start,
+# so the requests that depend on the date (this month's sitemap) are the recorded ones.
+NEWSARCHIVE_NOW = None
+# WARC files a reparse answers requests from (set by `scrapy reparse`, read by its handler).
+NEWSARCHIVE_REPLAY_WARCS: list[str] = []
 
 # --- Housekeeping ----------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

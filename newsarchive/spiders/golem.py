@@ -71,6 +71,9 @@ class GolemSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # As given, for the WARC's warcinfo record: `scrapy reparse` starts the same run.
+        given = {"urls": urls, "since": since, "until": until, "topic": topic, **kwargs}
+        self.arguments = {name: value for name, value in given.items() if value is not None}
         self.urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
         self.since = _month(since) if since else None
         self.until = _month(until) if until else None
@@ -78,9 +81,13 @@ class GolemSpider(scrapy.Spider):
         self.discovered: set[str] = set()
 
     # --- settings-derived values ------------------------------------------------------------
-    def setting(self, name: str, default: Any = None) -> Any:
+    def setting(self, name: str, default: Any = None, kind: str = "get") -> Any:
+        """A setting read as `kind` ("getint", "getbool", …: `-s` gives strings), or the
+        default when the spider runs without a crawler (offline extraction)."""
         crawler = getattr(self, "crawler", None)
-        return crawler.settings.get(name, default) if crawler else default
+        if crawler is None:
+            return default
+        return getattr(crawler.settings, kind)(name, default)
 
     @property
     def base_url(self) -> str:
@@ -111,6 +118,9 @@ class GolemSpider(scrapy.Spider):
             crawler.stats.inc_value(key, amount)
 
     def now(self) -> datetime:
+        pinned = self.setting("NEWSARCHIVE_NOW")  # a reparse runs at the recorded run's start
+        if pinned:
+            return pinned if isinstance(pinned, datetime) else datetime.fromisoformat(pinned)
         return datetime.now(UTC)
 
     # --- requests -----------------------------------------------------------------------------
@@ -118,7 +128,7 @@ class GolemSpider(scrapy.Spider):
         """Consent (as public scrapers send it) and the one-page view of long articles."""
         today = self.now().astimezone(BERLIN).strftime("%y%m%d")
         cookies = {self.setting("GOLEM_CONSENT_COOKIE", "golem_consent20"): f"cmp|{today}"}
-        if self.setting("GOLEM_MULTIPAGE_SINGLE", True):
+        if self.setting("GOLEM_MULTIPAGE_SINGLE", True, "getbool"):
             cookies["golem_multipage"] = "single"
         return cookies
 
@@ -302,7 +312,7 @@ class GolemSpider(scrapy.Spider):
         fetched = {page.page for page in pages}
         next_url = last.next_page_url if origin["multipage"] else None
         if next_url and page_number(next_url) not in fetched:
-            if len(pages) >= self.setting("NEWSARCHIVE_MAX_PAGES", 50):
+            if len(pages) >= self.setting("NEWSARCHIVE_MAX_PAGES", 50, "getint"):
                 yield from self.article_failed(origin, "more pages than NEWSARCHIVE_MAX_PAGES")
                 return
             yield scrapy.Request(
@@ -326,12 +336,18 @@ class GolemSpider(scrapy.Spider):
         item.raw.update(lastmod=origin["lastmod"], forced=origin["forced"])
         yield item
 
+    @property
+    def hop_budget(self) -> int:
+        """Article-to-article hops: the default run only; backfill, topic and URL runs keep
+        to the scope they were given."""
+        if self.urls or self.topic or self.since:
+            return 0
+        return self.setting("NEWSARCHIVE_FOLLOW_HOPS", 1, "getint")
+
     def follow_links(self, response: Response) -> Iterator[scrapy.Request]:
         """Related and next-read articles, while the hop budget of the run lasts."""
         hops = response.meta.get("hops", 0)
-        if not response.meta.get("follow", True) or hops >= self.setting(
-            "NEWSARCHIVE_FOLLOW_HOPS", 1
-        ):
+        if not response.meta.get("follow", True) or hops >= self.hop_budget:
             return
         for url in index_pages.links(response.selector.root, response.url):
             request = self.article_request(url, hops=hops + 1)

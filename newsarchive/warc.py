@@ -1,0 +1,565 @@
+"""WARC: the raw pages of a run kept beside its records, and read back for `scrapy reparse`.
+
+Writing: `WarcMiddleware` (a downloader middleware) writes every response the crawl receives,
+with its request, into gzip-compressed WARC 1.1 files in `NEWSARCHIVE_OUTPUT_DIR`, named like
+the feeds: `<spider>-<run_id>-00000.warc.gz`, `…-00001.warc.gz` after `NEWSARCHIVE_WARC_MAX_BYTES`.
+
+Reading: `WarcArchive` indexes the responses of WARC files by URL; `WarcReplayHandler`, a
+download handler for http, https and file, answers the spider's requests from it, so a
+reparse runs the crawl's own spider, middlewares, pipelines and feeds, only offline.
+
+Choices:
+
+- Bodies are stored as they came off the wire, before HttpCompressionMiddleware decodes them
+  (the middleware sits above it). The record then needs no header surgery to be consistent
+  (Content-Encoding and Content-Length describe the stored bytes), its payload digest is that
+  of the server's entity, already-compressed bodies are not inflated, and a reparse decodes
+  them with the very same middleware as the crawl. Twisted has already removed any chunked
+  transfer coding, and with it the Transfer-Encoding header, so none is stored.
+- The status line has the real protocol and status code; the reason phrase is the standard
+  one for the code, as Scrapy does not keep the server's own.
+- `file://` responses had no HTTP exchange: they are `resource` records (the file's bytes,
+  Content-Type guessed from the name) without a request record, rather than invented HTTP.
+- WARC-Date is the response's `fetched_at` (FetchTimeMiddleware), to the microsecond, so a
+  reparse gives every record the same `crawled_at` / `seen_at` as the crawl.
+- Every record is its own gzip member and the file is flushed after each, so a killed process
+  leaves at most one cut record at the end and everything before it readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import mimetypes
+import platform
+import weakref
+from base64 import b32encode
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from importlib.metadata import PackageNotFoundError, version
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Request, Response
+from scrapy.responsetypes import responsetypes
+from w3lib.url import file_uri_to_path
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsarchive.feeds import run_started
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "1.1"
+# Settings a warcinfo record names: what shaped the run. The REPLAYED ones change which
+# requests the spider makes or how responses are handled, so a reparse applies them again.
+REPLAYED_SETTINGS = (
+    "GOLEM_BASE_URL",
+    "GOLEM_CONSENT_COOKIE",
+    "GOLEM_MULTIPAGE_SINGLE",
+    "NEWSARCHIVE_FOLLOW_HOPS",
+    "NEWSARCHIVE_MAX_PAGES",
+    "HTTPERROR_ALLOWED_CODES",
+    "REDIRECT_ENABLED",
+    "REDIRECT_MAX_TIMES",
+    "RETRY_ENABLED",
+    "RETRY_TIMES",
+    "RETRY_HTTP_CODES",
+    "NEWSARCHIVE_NOW",  # a run on a pinned clock is replayed on the same clock
+)
+RECORDED_SETTINGS = (
+    *REPLAYED_SETTINGS,
+    "USER_AGENT",
+    "ROBOTSTXT_OBEY",
+    "DOWNLOAD_DELAY",
+    "AUTOTHROTTLE_ENABLED",
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_TIMEOUT",
+    "NEWSARCHIVE_STATE_ENABLED",
+    "NEWSARCHIVE_WARC_MAX_BYTES",
+)
+
+# Request meta that steers the spider and depends on the order pages arrived in: an article
+# reached first over a related link (hops 1) follows no links of its own. Written beside each
+# response (field NAVIGATION_FIELD) and given back on replay, so a reparse, whose pages
+# arrive in another order, follows exactly the links the crawl followed.
+NAVIGATION_META = ("hops",)
+NAVIGATION_FIELD = "Newsarchive-Meta"
+
+STAT = "newsarchive/warc/{}"
+REPLAY_STAT = "newsarchive/reparse/{}"
+
+
+def package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def software() -> str:
+    """What wrote the file, for the warcinfo record."""
+    return (
+        f"newsarchive/{package_version('newsarchive')} Scrapy/{scrapy.__version__} "
+        f"warcio/{package_version('warcio')} Python/{platform.python_version()}"
+    )
+
+
+def warc_date(instant: datetime) -> str:
+    """WARC 1.1 date with microseconds, so the instant round-trips exactly."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_warc_date(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _header_list(headers: Headers) -> list[tuple[str, str]]:
+    """Scrapy headers as (name, value) pairs, one pair per value (Set-Cookie stays apart)."""
+    return [(_text(name), _text(value)) for name, values in headers.items() for value in values]
+
+
+# --- writing -------------------------------------------------------------------------------
+class RotatingWarcWriter:
+    """gzip WARC 1.1 files `<stem>-NNNNN.warc.gz`, each begun with a warcinfo record.
+
+    A new file is begun before a write once the current one has reached `max_bytes`, so no
+    file exceeds the limit by more than one request/response pair.
+    """
+
+    def __init__(self, folder: Path, stem: str, max_bytes: int, info: dict[str, str]) -> None:
+        self.folder, self.stem, self.max_bytes, self.info = folder, stem, max_bytes, info
+        self.index = -1
+        self.file: IO[bytes] | None = None
+        self.writer: WARCWriter | None = None
+        self.paths: list[Path] = []
+        self.bytes_closed = 0  # size of the files already closed
+
+    @property
+    def bytes_written(self) -> int:
+        return self.bytes_closed + (self.file.tell() if self.file is not None else 0)
+
+    def _open_next(self) -> WARCWriter:
+        self.close()
+        self.index += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.stem}-{self.index:05d}.warc.gz"
+        self.file = path.open("xb")  # never append to, or overwrite, another run's file
+        self.paths.append(path)
+        self.writer = WARCWriter(self.file, gzip=True, warc_version=WARC_VERSION)
+        self.writer.write_record(self.writer.create_warcinfo_record(path.name, self.info))
+        return self.writer
+
+    def current(self) -> WARCWriter:
+        if self.writer is None or self.file is None or self.file.tell() >= self.max_bytes:
+            return self._open_next()
+        return self.writer
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.bytes_closed += self.file.tell()
+            self.file.close()
+        self.file, self.writer = None, None
+
+
+class WarcMiddleware:
+    """Downloader middleware: every response and its request into the run's WARC files.
+
+    It sits below FetchTimeMiddleware (so `fetched_at` is stamped when it runs) and above
+    HttpCompression, Redirect and Retry (so it sees the bytes as they came, and every
+    response, a retried 503 or a 301 as much as the 200 after it).
+    """
+
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
+            raise NotConfigured  # no message: Scrapy would log one as a warning
+        self.crawler = crawler
+        self.max_bytes = settings.getint("NEWSARCHIVE_WARC_MAX_BYTES", 1_000_000_000)
+        self.folder = Path(settings.get("NEWSARCHIVE_OUTPUT_DIR", "output"))
+        self.writer: RotatingWarcWriter | None = None
+        self.failed = False
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def warcinfo(self, spider: Any) -> dict[str, str]:
+        """The warcinfo fields: what wrote the file, and what a reparse needs to run again."""
+        settings = self.crawler.settings
+        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS if name in settings}
+        return {
+            "software": software(),
+            "format": f"WARC File Format {WARC_VERSION}",
+            "conformsTo": "https://iipc.github.io/warc-specifications/"
+            "specifications/warc-format/warc-1.1/",
+            "description": "golem.de pages as fetched by newsarchive; "
+            "`scrapy reparse` rebuilds the run's records from them",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT") or "",
+            "spider": spider.name,
+            # JSON on one line each: read back by newsarchive.warc.read_warcinfo.
+            "spider-arguments": json.dumps(getattr(spider, "arguments", {}), default=str),
+            "run-started": warc_date(run_started(spider)),
+            "settings": json.dumps(recorded, default=str, sort_keys=True),
+        }
+
+    def _writer(self) -> RotatingWarcWriter:
+        if self.writer is None:
+            spider = self.crawler.spider
+            run_id = run_started(spider).strftime("%Y%m%dT%H%M%SZ")
+            self.writer = RotatingWarcWriter(
+                self.folder, f"{spider.name}-{run_id}", self.max_bytes, self.warcinfo(spider)
+            )
+        return self.writer
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if self.failed:
+            return response
+        try:
+            self.write(request, response)
+        except OSError as error:  # a full disk must not cost the records of the run
+            self.failed = True
+            self.crawler.stats.inc_value(STAT.format("errors"))
+            logger.error("WARC writing stopped, the run goes on without it: %s", error)
+        return response
+
+    def write(self, request: Request, response: Response) -> None:
+        rotating = self._writer()
+        writer = rotating.current()
+        files = len(rotating.paths)
+        fetched_at = request.meta.get("fetched_at") or datetime.now(UTC)
+        fields = {"WARC-Date": warc_date(fetched_at)}
+        if response.ip_address is not None:
+            fields["WARC-IP-Address"] = str(response.ip_address)
+        if "dataloss" in response.flags:
+            fields["WARC-Truncated"] = "disconnect"
+        elif "partial" in response.flags or "download_stopped" in response.flags:
+            fields["WARC-Truncated"] = "length"
+        navigation = {k: request.meta[k] for k in NAVIGATION_META if k in request.meta}
+        if navigation:
+            fields[NAVIGATION_FIELD] = json.dumps(navigation, sort_keys=True)
+        if urlsplit(response.url).scheme in ("http", "https"):
+            writer.write_request_response_pair(
+                self.request_record(writer, request, response.url),
+                self.response_record(writer, response, fields),
+            )
+            records = 2
+        else:
+            writer.write_record(self.resource_record(writer, response, fields))
+            records = 1
+        stats = self.crawler.stats
+        stats.inc_value(STAT.format("records"), records)
+        stats.inc_value(STAT.format("responses"))
+        stats.set_value(STAT.format("bytes"), rotating.bytes_written)
+        stats.set_value(STAT.format("files"), len(rotating.paths))
+        if len(rotating.paths) > files and files:
+            logger.info("WARC file %s begun", rotating.paths[-1])
+
+    @staticmethod
+    def response_record(writer: WARCWriter, response: Response, fields: dict[str, str]):
+        try:
+            phrase = HTTPStatus(response.status).phrase
+        except ValueError:
+            phrase = ""
+        status = f"{response.status} {phrase}".strip()
+        http_headers = StatusAndHeaders(
+            status, _header_list(response.headers), protocol=response.protocol or "HTTP/1.1"
+        )
+        return writer.create_warc_record(
+            response.url,
+            "response",
+            payload=BytesIO(response.body),
+            length=len(response.body),
+            http_headers=http_headers,
+            warc_headers_dict=fields,
+        )
+
+    @staticmethod
+    def request_record(writer: WARCWriter, request: Request, url: str):
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = [("Host", parts.netloc)] + [
+            pair for pair in _header_list(request.headers) if pair[0].lower() != "host"
+        ]
+        if request.body:
+            headers.append(("Content-Length", str(len(request.body))))
+        http_headers = StatusAndHeaders(
+            f"{request.method} {target} HTTP/1.1", headers, is_http_request=True
+        )
+        return writer.create_warc_record(
+            url,
+            "request",
+            payload=BytesIO(request.body),
+            length=len(request.body),
+            http_headers=http_headers,
+        )
+
+    @staticmethod
+    def resource_record(writer: WARCWriter, response: Response, fields: dict[str, str]):
+        content_type = mimetypes.guess_type(response.url)[0] or "application/octet-stream"
+        return writer.create_warc_record(
+            response.url,
+            "resource",
+            payload=BytesIO(response.body),
+            length=len(response.body),
+            warc_content_type=content_type,
+            warc_headers_dict=fields,
+        )
+
+    def spider_closed(self, spider, reason) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.crawler.stats.set_value(STAT.format("bytes"), self.writer.bytes_written)
+            for path in self.writer.paths:
+                logger.info("WARC written: %s", path)
+
+
+# --- reading -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoredResponse:
+    """Where one response (or resource) record of a WARC file is, and what it answers."""
+
+    path: str
+    offset: int
+    url: str
+    date: datetime
+    kind: str
+    truncated: str | None = None  # WARC-Truncated: the download was cut short
+    navigation: str | None = None  # NAVIGATION_FIELD: JSON of the crawl's request meta
+
+
+class WarcReadError(Exception):
+    """A WARC file or record could not be read (cut short, corrupt, no WARC at all)."""
+
+
+def read_warcinfo(path: str | Path) -> tuple[bool, dict[str, str] | None]:
+    """Whether the file begins with a readable WARC record, and the fields of its warcinfo
+    record (None when the first record is of another type)."""
+    try:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type != "warcinfo":
+                    return True, None
+                text = record.content_stream().read().decode("utf-8")
+                fields = {}
+                for line in text.splitlines():
+                    name, sep, value = line.partition(":")
+                    if sep:
+                        fields[name.strip()] = value.strip()
+                return True, fields
+    except Exception as error:  # noqa: BLE001 - any unreadable file is reported, not raised
+        logger.error("WARC %s unreadable: %s", path, str(error).strip() or type(error).__name__)
+    return False, None
+
+
+def _block_digest(block: bytes) -> str:
+    return "sha1:" + b32encode(hashlib.sha1(block).digest()).decode("ascii")
+
+
+class WarcArchive:
+    """The responses of some WARC files, indexed by URL; bodies are read only when asked for.
+
+    A URL fetched more than once (a retried 503, a consent wall fetched again) answers its
+    requests in the order they were recorded; once only one record is left it keeps
+    answering with it.
+    """
+
+    def __init__(self) -> None:
+        self.by_url: dict[str, deque[StoredResponse]] = defaultdict(deque)
+        self.records = 0
+        self.files_read = 0
+        self.problems: list[str] = []
+        self.served: set[tuple[str, int]] = set()
+        self._handles: dict[str, IO[bytes]] = {}
+
+    @classmethod
+    def of(cls, paths: list[str]) -> WarcArchive:
+        archive = cls()
+        for path in paths:
+            archive.add_file(path)
+        return archive
+
+    def add_file(self, path: str) -> None:
+        """Index one file; a cut or corrupt file keeps the records before the damage."""
+        found = 0
+        offset = 0
+        try:
+            with open(path, "rb") as stream:
+                iterator = ArchiveIterator(stream, no_record_parse=True)
+                for record in iterator:
+                    headers = record.rec_headers
+                    declared = int(headers.get_header("Content-Length") or -1)
+                    block = record.raw_stream.read()
+                    offset = iterator.get_record_offset()
+                    if declared < 0:
+                        raise WarcReadError(f"record at byte {offset} is cut short in its header")
+                    if len(block) != declared:
+                        raise WarcReadError(
+                            f"record at byte {offset} is cut short "
+                            f"({len(block)} of {declared} bytes)"
+                        )
+                    digest = headers.get_header("WARC-Block-Digest")
+                    if digest and digest.startswith("sha1:") and digest != _block_digest(block):
+                        raise WarcReadError(f"record at byte {offset} fails its block digest")
+                    if record.rec_type not in ("response", "resource"):
+                        continue
+                    url = headers.get_header("WARC-Target-URI")
+                    date = headers.get_header("WARC-Date")
+                    if not url or not date:
+                        continue
+                    self.by_url[url].append(
+                        StoredResponse(
+                            path,
+                            offset,
+                            url,
+                            parse_warc_date(date),
+                            record.rec_type,
+                            headers.get_header("WARC-Truncated"),
+                            headers.get_header(NAVIGATION_FIELD),
+                        )
+                    )
+                    found += 1
+        except Exception as error:  # noqa: BLE001 - reported and counted, never a crash
+            self.problems.append(f"{path}: {error or type(error).__name__}")
+            logger.error(
+                "WARC %s unreadable after %d responses (%s); the responses before are used",
+                path,
+                found,
+                str(error).strip() or type(error).__name__,
+            )
+        else:
+            self.files_read += 1
+        self.records += found
+
+    def take(self, url: str) -> StoredResponse | None:
+        stored = self.by_url.get(url)
+        if not stored:
+            return None
+        taken = stored.popleft() if len(stored) > 1 else stored[0]
+        self.served.add((taken.path, taken.offset))
+        return taken
+
+    def unused(self) -> int:
+        """Responses no request has asked for (yet): a sign the replay took another path.
+
+        robots.txt is left out: a reparse does not ask for it (ROBOTSTXT_OBEY is off there).
+        """
+        robots = sum(len(s) for url, s in self.by_url.items() if url.endswith("/robots.txt"))
+        return self.records - len(self.served) - robots
+
+    def load(self, stored: StoredResponse) -> tuple[StatusAndHeaders | None, bytes]:
+        """HTTP status and headers (None for a resource) and the body as stored."""
+        handle = self._handles.get(stored.path)
+        if handle is None:
+            handle = self._handles[stored.path] = open(stored.path, "rb")  # noqa: SIM115
+        handle.seek(stored.offset)
+        record = next(iter(ArchiveIterator(handle)))
+        return record.http_headers, record.raw_stream.read()
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
+
+
+# Response flags of a cut download, back from the WARC-Truncated value written for them.
+TRUNCATION_FLAGS = {"disconnect": ("dataloss",), "length": ("partial",)}
+
+
+class NotInWarc(Exception):
+    """The request's URL has no response in the WARC files being replayed."""
+
+
+# One index per crawler, shared by the handler instances of its schemes (http, https, file).
+_ARCHIVES: weakref.WeakKeyDictionary[Any, WarcArchive] = weakref.WeakKeyDictionary()
+
+
+class WarcReplayHandler:
+    """Download handler answering each request from WARC files (`NEWSARCHIVE_REPLAY_WARCS`).
+
+    The response is built as the real handlers build theirs (same response class, status,
+    headers, body as received); it comes with the context of its crawl: `fetched_at` is the
+    record's WARC-Date, and the navigation meta (NAVIGATION_META) is the crawl's.
+    """
+
+    lazy = False
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        archive = _ARCHIVES.get(crawler)
+        if archive is None:
+            paths = crawler.settings.getlist("NEWSARCHIVE_REPLAY_WARCS")
+            if not paths:
+                raise NotConfigured("NEWSARCHIVE_REPLAY_WARCS names no WARC file")
+            archive = _ARCHIVES[crawler] = WarcArchive.of(paths)
+            self.stats.set_value(REPLAY_STAT.format("files"), len(paths))
+            self.stats.set_value(REPLAY_STAT.format("files_unreadable"), len(archive.problems))
+            self.stats.set_value(REPLAY_STAT.format("records"), archive.records)
+            logger.info(
+                "replaying %d responses from %d WARC files (%d unreadable)",
+                archive.records,
+                len(paths),
+                len(archive.problems),
+            )
+            self.stats.set_value(REPLAY_STAT.format("unused"), archive.unused())
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        stored = self.archive.take(request.url)
+        if stored is None:
+            self.stats.inc_value(REPLAY_STAT.format("missing"))
+            logger.error("not in the WARC files: %s", request.url)
+            raise NotInWarc(f"no response for {request.url} in the WARC files")
+        try:
+            http_headers, body = self.archive.load(stored)
+        except Exception as error:  # noqa: BLE001 - one bad record fails one request only
+            self.stats.inc_value(REPLAY_STAT.format("unreadable"))
+            raise WarcReadError(f"{stored.path} at byte {stored.offset}: {error}") from error
+        self.stats.inc_value(REPLAY_STAT.format("replayed"))
+        self.stats.set_value(REPLAY_STAT.format("unused"), self.archive.unused())
+        request.meta["fetched_at"] = stored.date
+        if stored.navigation:
+            request.meta.update(json.loads(stored.navigation))
+        flags = ["warc", *TRUNCATION_FLAGS.get(stored.truncated or "", ())]
+        if http_headers is None or stored.kind == "resource":
+            # As Scrapy's file handler answers: no status line, no headers.
+            path = file_uri_to_path(stored.url) if stored.url.startswith("file:") else None
+            respcls = responsetypes.from_args(filename=path, url=stored.url, body=body)
+            return respcls(url=request.url, body=body, flags=flags)
+        headers = Headers()
+        for name, value in http_headers.headers:
+            headers.appendlist(name, value)
+        status = int(http_headers.get_statuscode())
+        respcls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return respcls(
+            url=request.url,
+            status=status,
+            headers=headers,
+            body=body,
+            flags=flags,
+            protocol=http_headers.protocol or None,
+        )
+
+    async def close(self) -> None:
+        self.archive.close()
