@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from newsarchive.schema import export_fields
+from newsarchive.schema import export_fields, record_fields
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
@@ -29,15 +29,18 @@ FEEDS = {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.ArticleItem"],
+        "fields": record_fields("article"),
     },
     "%(output_dir)s/%(name)s-%(run_id)s-teasers.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.TeaserItem"],
+        "fields": record_fields("teaser"),
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"  # also for -o feeds: umlauts as they are, not \u00fc
-# Only record fields reach a feed (items carry raw inputs for the pipelines as well).
+# Only record fields reach a feed (items carry raw inputs for the pipelines as well); the
+# run's own feeds above list each kind's fields in schema order, this covers -o / -O.
 FEED_EXPORT_FIELDS = export_fields()
 FEED_STORE_EMPTY = False
 # Local files written record by record, straight to the OS (see newsarchive/feeds.py).

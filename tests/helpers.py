@@ -24,7 +24,56 @@ class CrawlResult:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    """Records of a JSON Lines file, as the README tells readers to read them: a last line
+    without its newline is a record cut by a killed run and is skipped."""
+    text = path.read_text("utf-8")
+    lines = text.split("\n")
+    complete = lines[:-1]  # the part after the last newline is empty or a cut record
+    return [json.loads(line) for line in complete if line.strip()]
+
+
+def crawl_command(workdir: Path, *args: str, settings: dict[str, Any] | None = None) -> list[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", "golem", *args]
+    merged = {
+        "NEWSARCHIVE_OUTPUT_DIR": str(workdir / "output"),
+        "NEWSARCHIVE_STATE_DIR": str(workdir / "state"),
+        "NEWSARCHIVE_LOG_DIR": str(workdir / "logs"),
+        **(settings or {}),
+    }
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def collect(
+    workdir: Path, returncode: int = 0, output: str = "", folder: Path | str | None = None
+) -> CrawlResult:
+    """What runs wrote into `folder` (default `workdir/output`): every record, the stats of
+    the last run, and the logs of all runs in `workdir`."""
+    logs = "".join(
+        p.read_text("utf-8", "replace") for p in sorted((workdir / "logs").glob("*.log"))
+    )
+    result = CrawlResult(returncode, output + logs)
+    out = Path(folder) if folder else workdir / "output"
+    for path in sorted(out.glob("*-articles.jsonl")):
+        result.articles += read_jsonl(path)
+    for path in sorted(out.glob("*-teasers.jsonl")):
+        result.teasers += read_jsonl(path)
+    stats_files = sorted(out.glob("*-stats.json"))
+    if stats_files:
+        result.stats = json.loads(stats_files[-1].read_text("utf-8"))
+    return result
+
+
+def start_crawl(workdir: Path, *args: str, settings: dict[str, Any] | None = None):
+    """A crawl running in the background (to kill, interrupt or overlap it)."""
+    return subprocess.Popen(
+        crawl_command(workdir, *args, settings=settings),
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def run_crawl(
@@ -34,37 +83,21 @@ def run_crawl(
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> CrawlResult:
-    """`scrapy crawl golem ARGS` with its output, state and logs under `workdir`."""
-    output = workdir / "output"
-    command = [sys.executable, "-m", "scrapy", "crawl", "golem", *args]
-    merged = {
-        "NEWSARCHIVE_OUTPUT_DIR": str(output),
-        "NEWSARCHIVE_STATE_DIR": str(workdir / "state"),
-        "NEWSARCHIVE_LOG_DIR": str(workdir / "logs"),
-        **(settings or {}),
-    }
-    for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
+    """`scrapy crawl golem ARGS` with its output, state and logs under `workdir`.
+
+    Each call gets its own output folder (`workdir/output`), so use a fresh `workdir` per
+    run unless the records of several runs are meant to be read together.
+    """
     process = subprocess.run(
-        command,
+        crawl_command(workdir, *args, settings=settings),
         cwd=PROJECT,
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
     )
-    logs = "".join(
-        p.read_text("utf-8", "replace") for p in sorted((workdir / "logs").glob("*.log"))
-    )
-    result = CrawlResult(process.returncode, process.stdout + process.stderr + logs)
-    for path in sorted(output.glob("*-articles.jsonl")):
-        result.articles += read_jsonl(path)
-    for path in sorted(output.glob("*-teasers.jsonl")):
-        result.teasers += read_jsonl(path)
-    stats_files = sorted(output.glob("*-stats.json"))
-    if stats_files:
-        result.stats = json.loads(stats_files[-1].read_text("utf-8"))
-    return result
+    folder = (settings or {}).get("NEWSARCHIVE_OUTPUT_DIR")
+    return collect(workdir, process.returncode, process.stdout + process.stderr, folder)
 
 
 def assert_same_fields(record: dict[str, Any], expected: dict[str, Any]) -> None:
