@@ -6,6 +6,8 @@ expected values below were worked out from the markup by hand, not from the pars
 
 from __future__ import annotations
 
+import gzip
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -155,3 +157,35 @@ def test_crawl_counts_every_outcome(tmp_path):
     assert stats["newsarchive/consent_wall"] == 1
     assert result.returncode == 1
     assert "UNHEALTHY: consent wall hit 1 times" in result.log
+
+
+def test_a_record_that_breaks_the_contract_is_dropped_and_counted(tmp_path):
+    undated = FIXTURES / "classic-undated-2502-300303.html"
+    with pytest.raises(newsarchive.ExtractionError, match="published"):
+        newsarchive.extract(undated.read_bytes(), undated.as_uri())
+    dated = FIXTURES / "classic-analyse-2501-300101.html"
+    result = run_crawl(tmp_path, "-a", f"urls={undated.as_uri()},{dated.as_uri()}")
+    assert [r["id"] for r in result.articles] == ["300101"]
+    assert result.stats["newsarchive/dropped/invalid_published"] == 1
+    assert "Dropped" in result.log and "published" in result.log
+    # One of two records dropped is over the 5 % the run tolerates.
+    assert result.returncode == 1
+    assert "UNHEALTHY: 1 of 2 records failed validation" in result.log
+
+
+def test_gzip_feeds_and_command_line_feeds(tmp_path):
+    page_uri = (FIXTURES / "classic-analyse-2501-300101.html").as_uri()
+    zipped = run_crawl(
+        tmp_path / "gz", "-a", f"urls={page_uri}", settings={"NEWSARCHIVE_GZIP": True}
+    )
+    files = list((tmp_path / "gz" / "output").glob("*-articles.jsonl.gz"))
+    assert zipped.returncode == 0 and len(files) == 1
+    with gzip.open(files[0], "rt", encoding="utf-8") as feed:
+        assert [json.loads(line)["id"] for line in feed] == ["300101"]
+    target = tmp_path / "mine.jsonl"
+    own = run_crawl(tmp_path / "o", "-a", f"urls={page_uri}", "-O", str(target))
+    assert own.returncode == 0
+    records = [json.loads(line) for line in target.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["300101"] and "raw" not in records[0]
+    # As in any Scrapy project, -o/-O add a feed; the run's own files are written as well.
+    assert [r["id"] for r in own.articles] == ["300101"]
