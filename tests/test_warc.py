@@ -29,7 +29,7 @@ from warcio.archiveiterator import ArchiveIterator
 from newsarchive.replica import ReplicaServer, Site, build_site, render_article
 from newsarchive.replica.specs import BERLIN
 from newsarchive.warc import WarcArchive
-from tests.helpers import PROJECT, SHARED_PAGES, CrawlResult, read_jsonl, run_crawl
+from tests.helpers import PROJECT, SHARED_PAGES, CrawlResult, collect, run_crawl
 
 NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
 # The spider's clock on the replica's "now", so it asks for the sitemaps the replica has.
@@ -64,15 +64,7 @@ def run_reparse(workdir: Path, *args: str, settings: dict[str, Any] | None = Non
     process = subprocess.run(
         command, cwd=PROJECT, capture_output=True, text=True, timeout=120, env=dict(os.environ)
     )
-    result = CrawlResult(process.returncode, process.stdout + process.stderr)
-    for path in sorted(output.glob("*-articles.jsonl")):
-        result.articles += read_jsonl(path)
-    for path in sorted(output.glob("*-teasers.jsonl")):
-        result.teasers += read_jsonl(path)
-    stats_files = sorted(output.glob("*-stats.json"))
-    if stats_files:
-        result.stats = json.loads(stats_files[-1].read_text("utf-8"))
-    return result
+    return collect(workdir, process.returncode, process.stdout + process.stderr, output)
 
 
 def warcio(*args: str) -> subprocess.CompletedProcess:
