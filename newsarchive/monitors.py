@@ -57,7 +57,10 @@ class RunHealthMonitor(Monitor):
 
     @monitors.name("error rate")
     def test_error_rate(self):
-        errors = _sum(self.stats, "newsarchive/errors/")
+        # Failed requests, and callbacks that raised (a parser tripping over new markup).
+        errors = _sum(self.stats, "newsarchive/errors/") + self.stats.get(
+            "spider_exceptions/count", 0
+        )
         requests = max(self.stats.get("downloader/request_count", 0), 1)
         limit = self.setting("NEWSARCHIVE_MAX_ERROR_RATE", 0.1)
         self.assertLessEqual(
