@@ -30,6 +30,15 @@ def article_paths(server, since: int = 0) -> list[str]:
     ]
 
 
+def wait_for_records(folder: Path, count: int, timeout: float = 60) -> None:
+    """Until a running crawl has written `count` article records into `folder`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(len(read_jsonl(p)) for p in folder.glob("*-articles.jsonl")) >= count:
+            return
+        time.sleep(0.05)
+
+
 def test_second_run_fetches_only_new_and_changed_articles(tmp_path):
     now = datetime.now(UTC)
     site = build_site(now=now)
@@ -88,12 +97,7 @@ def test_killed_run_loses_nothing_and_the_rerun_completes(tmp_path):
             settings=fast(server, tmp_path / "killed", **settings),
         )
         articles = tmp_path / "killed"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            written = sum(len(read_jsonl(p)) for p in articles.glob("*-articles.jsonl"))
-            if written >= 25:
-                break
-            time.sleep(0.05)
+        wait_for_records(articles, 25)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=30)
         killed = collect(tmp_path, folder=articles)
@@ -218,14 +222,7 @@ def test_jobdir_pause_and_resume(tmp_path):
             "since=2024-01-01",
             settings=fast(server, tmp_path / "paused", **settings),
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if (
-                sum(len(read_jsonl(p)) for p in (tmp_path / "paused").glob("*-articles.jsonl"))
-                >= 10
-            ):
-                break
-            time.sleep(0.05)
+        wait_for_records(tmp_path / "paused", 10)
         crawl.send_signal(signal.SIGINT)  # Scrapy's pause: finish in-flight, keep the queue
         crawl.wait(timeout=60)
         paused = collect(tmp_path, folder=tmp_path / "paused")
