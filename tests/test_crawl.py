@@ -154,18 +154,20 @@ def test_faults_are_survived_and_counted(tmp_path, site):
         flaky: "500-then-200",
         gone: "404",
         moved: ("301", site.articles[home_ids[5]].path()),
-        slow: ("slow", 3),
+        slow: ("slow", 6),
     }
     with ReplicaServer(site, faults=faults) as server:
-        result = crawl(tmp_path, server, DOWNLOAD_TIMEOUT=1, RETRY_TIMES=1)
+        result = crawl(tmp_path, server, DOWNLOAD_TIMEOUT=2.5, RETRY_TIMES=1)
     stats = result.stats
     archived = {r["id"] for r in result.articles}
     assert home_ids[0] in archived  # retried after the 500
     assert home_ids[1] not in archived and stats["newsarchive/not_article/http_404"] == 1
     assert home_ids[5] in archived  # reached through the redirect as well
     assert stats["retry/count"] >= 2
-    # The slow page timed out on every try and is counted as an error by kind.
-    assert stats["newsarchive/errors/DownloadTimeoutError"] == 1
+    # The slow page timed out on every try: not archived, counted as an error by kind (a
+    # loaded machine may time out another page too; the run goes on regardless).
+    assert home_ids[3] not in archived
+    assert stats["newsarchive/errors/DownloadTimeoutError"] >= 1
     assert stats["finish_reason"] == "finished"
     assert_records_match(site, result.articles)
 

@@ -145,7 +145,11 @@ def test_two_real_runs_at_once_one_is_turned_away(tmp_path):
             server, tmp_path / "a", DOWNLOAD_DELAY=0.05, CONCURRENT_REQUESTS_PER_DOMAIN=1
         )
         first = start_crawl(tmp_path, settings=settings)
-        time.sleep(1.5)  # the first run holds the lock once Scrapy has started
+        lock_file = tmp_path / "state" / "run.lock"
+        deadline = time.monotonic() + 60
+        while not (lock_file.exists() and lock_file.read_text().strip()):
+            assert time.monotonic() < deadline, "the first run never took the lock"
+            time.sleep(0.02)
         second = run_crawl(tmp_path, settings=fast(server, tmp_path / "b"))
         first.wait(timeout=120)
     assert sorted([first.returncode, second.returncode]) == [0, EXIT_LOCKED]
