@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -18,6 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsarchive import schema
+from newsarchive.items import ArticleItem, TeaserItem
 from newsarchive.normalise.captions import normalise_caption
 from newsarchive.normalise.dates import (
     MachineReading,
@@ -185,8 +187,17 @@ class ContentHashPipeline(_Pipeline):
 
 def record_of(item: Any) -> dict[str, Any]:
     """The record an item will be written as: the schema's fields, in schema order."""
+    if isinstance(item, (ArticleItem, TeaserItem)):
+        # Our dataclasses hold every record field as an attribute: read them directly
+        # (an ItemAdapter costs more than the rest of this; it runs twice per record).
+        return {name: getattr(item, name, None) for name in _record_fields(item.kind)}
     adapter = ItemAdapter(item)
-    return {name: adapter.get(name) for name in schema.record_fields(adapter["kind"])}
+    return {name: adapter.get(name) for name in _record_fields(adapter["kind"])}
+
+
+@cache
+def _record_fields(kind: str) -> tuple[str, ...]:
+    return tuple(schema.record_fields(kind))
 
 
 class ValidationPipeline(_Pipeline):

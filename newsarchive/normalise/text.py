@@ -12,14 +12,34 @@ import re
 import unicodedata
 
 # Characters that carry no text: soft hyphen, zero-width space/joiners, word joiner, BOM.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 # Every kind of space a page uses (nbsp, thin/narrow spaces, tabs, newlines) becomes " ".
+# This class is exactly str.isspace() (tests/test_fast_paths.py), so clean_text does it
+# with str.split and join, several times faster than the regex on long paragraphs.
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Inline elements in the 2025 layout put a space before punctuation ("erfahren .") and
 # after an opening parenthesis; the typeset text never has it.
 _SPACE_BEFORE_PUNCT = re.compile(r" (?=[,.;:!?)])")
+_SPACED_PUNCT = tuple(f" {mark}" for mark in ",.;:!?)")  # what it can match, for `in` tests
 _SPACE_AFTER_PAREN = re.compile(r"(?<=\() ")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _visible_nfc(value: str) -> str:
+    """`value` without invisible characters, in NFC.
+
+    ASCII text (most of every page) is both already, and `isascii` is far cheaper than
+    looking at each character; so are `in` tests before the regex that deletes invisible
+    characters (normalize checks quickly by itself whether anything is to do).
+    """
+    if value.isascii():
+        return value
+    for character in _INVISIBLE_CHARS:
+        if character in value:
+            value = _INVISIBLE.sub("", value)
+            break
+    return unicodedata.normalize("NFC", value)
 
 
 def clean_text(value: str | None) -> str | None:
@@ -30,12 +50,16 @@ def clean_text(value: str | None) -> str | None:
         # Only JSON-LD and attribute values still carry entities at this point (the classic
         # layout writes them into its JSON strings); lxml has decoded those of the markup.
         value = html.unescape(value)
-    value = unicodedata.normalize("NFC", value.translate(_INVISIBLE))
-    value = _SPACES.sub(" ", value).strip()
+    value = " ".join(_visible_nfc(value).split())  # = _SPACES.sub(" ", ...).strip()
     if not value:
         return None
-    value = _SPACE_BEFORE_PUNCT.sub("", value)
-    value = _SPACE_AFTER_PAREN.sub("", value)
+    # Each regex only where it can match: scanning costs more than the `in` tests.
+    for pair in _SPACED_PUNCT:
+        if pair in value:
+            value = _SPACE_BEFORE_PUNCT.sub("", value)
+            break
+    if "( " in value:
+        value = _SPACE_AFTER_PAREN.sub("", value)
     return value
 
 
@@ -56,7 +80,7 @@ def clean_code(value: str | None) -> str | None:
     spaces go, and trailing white space of each line."""
     if value is None:
         return None
-    value = unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+    value = _visible_nfc(value)
     lines = [_LINE_SPACES.sub(" ", line).rstrip() for line in value.splitlines()]
     while lines and not lines[0].strip():
         lines.pop(0)

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
+
+from newsarchive.parsers.select import Css
 
 SITE = "https://www.golem.de"
 # …/news/<slug>-<YYMM>-<id>[-<page>].html; ids have grown past four digits long ago, page
@@ -70,9 +73,12 @@ class NotAnArticle:
     detail: str = ""
 
 
-def css(selector: str) -> CSSSelector:
-    """Compile a CSS selector once, at import, instead of on every page."""
-    return CSSSelector(selector)
+def css(selector: str) -> Css:
+    """Compile a CSS selector once, at import, instead of on every page.
+
+    Inside `parse_page` its queries are answered from an index of the page (see select.py).
+    """
+    return Css(selector)
 
 
 def first(elements: list[HtmlElement]) -> HtmlElement | None:
@@ -121,13 +127,25 @@ def text_of(
             parts.append("\n")
 
     walk(node)
+    walk = None  # type: ignore[assignment]  # break the closure's cycle: frees the page sooner
     return "".join(parts)
+
+
+# An absolute http(s) URL that urljoin gives back unchanged (its urlsplit/urlunsplit round
+# trip is exact: plain host, no params, no empty query or fragment, no tab or newline);
+# most links on a page are such, and the test is several times cheaper than the join.
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s;?#]*)?(?:\?[^\s#]+)?(?:#\S+)?"
+)
 
 
 def absolute(url: str | None, base: str) -> str | None:
     if not url:
         return None
-    return urljoin(base, url.strip())
+    url = url.strip()
+    if _PLAIN_ABSOLUTE.fullmatch(url):
+        return url  # = urljoin(base, url) (tests/test_fast_paths.py)
+    return urljoin(base, url)
 
 
 def article_path_match(url: str) -> re.Match[str] | None:
@@ -226,7 +244,7 @@ def canonical_url(root: HtmlElement, page_url: str, jsonld: dict[str, Any]) -> s
     return canonical_article_url(page_url)
 
 
-def paywalled(root: HtmlElement, jsonld: dict[str, Any], marker: CSSSelector) -> bool:
+def paywalled(root: HtmlElement, jsonld: dict[str, Any], marker: Css) -> bool:
     tier = (meta(root, "content_tier") or "").strip().lower()
     free_flag = jsonld.get("isAccessibleForFree")
     if isinstance(free_flag, str):
@@ -256,6 +274,8 @@ def jsonld_authors(jsonld: dict[str, Any]) -> list[dict[str, str | None]]:
 
 
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+# HtmlElement.text_content() exactly, for plain lxml elements too (see parse_utf8_page).
+_STRING_VALUE = etree.XPath("string()", smart_strings=False)
 _ROWS = css("tr")
 _CELLS = css("th, td")
 
@@ -282,7 +302,7 @@ def block_of(element: HtmlElement) -> dict[str, Any] | None:
     if tag == "blockquote":
         return {"type": "quote", "text": text_of(element)}
     if tag == "pre":
-        return {"type": "code", "text": element.text_content()}
+        return {"type": "code", "text": _STRING_VALUE(element)}
     if tag == "table":
         return _table_block(element)
     return None
@@ -316,6 +336,7 @@ def walk_body(
                 walk(child)
 
     walk(container)
+    walk = None  # type: ignore[assignment]  # break the closure's cycle: frees the page sooner
     return blocks
 
 

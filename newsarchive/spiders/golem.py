@@ -13,13 +13,14 @@ canonical golem.de URLs the pages state.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
@@ -33,6 +34,7 @@ from newsarchive.parsers import (
     looks_like_html,
     parse_html,
     parse_page,
+    parse_utf8_page,
 )
 from newsarchive.parsers import index as index_pages
 from newsarchive.parsers.common import SITE, article_id, canonical_article_url, page_number
@@ -79,6 +81,7 @@ class GolemSpider(scrapy.Spider):
         self.until = _month(until) if until else None
         self.topic = topic.strip("/ ") if topic else None
         self.discovered: set[str] = set()
+        self._page_root: tuple[Response, Any] | None = None
 
     # --- settings-derived values ------------------------------------------------------------
     def setting(self, name: str, default: Any = None, kind: str = "get") -> Any:
@@ -270,9 +273,25 @@ class GolemSpider(scrapy.Spider):
             return NotAnArticle("not_html", "the response is no HTML page")
         if "dataloss" in response.flags or not is_complete(response.body):
             return NotAnArticle("truncated", "the page arrived incomplete")
-        selector = getattr(response, "selector", None)
-        root = selector.root if selector is not None else parse_html(response.body)
-        return parse_page(root, response.url)
+        return parse_page(self.page_root(response), response.url)
+
+    def page_root(self, response: Response) -> Any:
+        """The page's element tree, parsed once for both the article parser and the links.
+
+        A UTF-8 HTML page is parsed from its bytes (see `parse_utf8_page`); any other page as
+        the response's selector parses it.
+        """
+        cached = self._page_root
+        if cached is not None and cached[0] is response:
+            return cached[1]
+        root = None
+        if isinstance(response, HtmlResponse) and codecs.lookup(response.encoding).name == "utf-8":
+            root = parse_utf8_page(response.body, response.url)
+        if root is None:
+            selector = getattr(response, "selector", None)
+            root = selector.root if selector is not None else parse_html(response.body)
+        self._page_root = (response, root)
+        return root
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         page = self.read_article_page(response)
@@ -349,7 +368,7 @@ class GolemSpider(scrapy.Spider):
         hops = response.meta.get("hops", 0)
         if not response.meta.get("follow", True) or hops >= self.hop_budget:
             return
-        for url in index_pages.links(response.selector.root, response.url):
+        for url in index_pages.links(self.page_root(response), response.url):
             request = self.article_request(url, hops=hops + 1)
             if request is not None:
                 yield request

@@ -1,0 +1,274 @@
+"""The fast paths give what the slow ones give: each is checked against the code it avoids.
+
+Dates in golem.de's display forms (dateparser), record validation (jsonschema), text and
+URL normalisation (the regex and urljoin), CSS selection (lxml's CSSSelector) and the page
+tree built from bytes (Scrapy's selector). Plus a smoke test of the benchmark command.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import random
+import re
+import subprocess
+import sys
+import unicodedata
+from datetime import datetime
+from urllib.parse import urljoin
+
+import pytest
+from lxml import etree
+from scrapy.http import HtmlResponse
+
+from newsarchive import schema
+from newsarchive.normalise import dates
+from newsarchive.normalise.text import _SPACES, clean_text
+from newsarchive.parsers import _parse_page, classic, common, current, parse_page, parse_utf8_page
+from newsarchive.parsers import index as index_pages
+from newsarchive.parsers.common import absolute
+from newsarchive.parsers.select import Css, indexed
+from tests.helpers import PROJECT, SHARED_PAGES
+
+FIXTURES = PROJECT / "tests" / "fixtures"
+NOW = "2025-10-28T12:00:00+01:00"
+
+
+def _pages() -> list[tuple[str, bytes]]:
+    """Real pages (when present), fixtures, and replica pages of both layouts."""
+    from newsarchive.replica import build_site
+
+    found = [
+        (path.name, path.read_bytes())
+        for folder in (SHARED_PAGES, FIXTURES)
+        if folder.is_dir()
+        for path in sorted(folder.glob("*.html"))
+    ]
+    site = build_site(now=datetime.fromisoformat(NOW), n_articles=30)
+    rendered = site.pages()
+    html_paths = sorted(p for p, (_, kind, _) in rendered.items() if kind.startswith("text/html"))
+    found += [(path, rendered[path][2]) for path in html_paths[::4]]
+    return found
+
+
+PAGES = _pages()
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def _dateparser(text: str) -> datetime | None:
+    return dates._date_parser(datetime(2026, 11, 28, 10)).get_date_data(text).date_obj
+
+
+@pytest.mark.parametrize("month", list(dates.GERMAN_MONTHS))
+def test_display_dates_read_as_dateparser_reads_them(month):
+    for day, clock in ((1, "0:00"), (9, "09:05"), (28, "14:26"), (31, "23:59"), (30, "7:04")):
+        for joiner in (", ", " um "):
+            text = f"{day}. {month} 2024{joiner}{clock} Uhr"
+            assert dates._displayed_fast(text) == _dateparser(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heute, 10:15 Uhr",
+        "gestern",
+        "14.03.2023",
+        "28. april 2024, 14:26 Uhr",
+        "28.\xa0April 2024, 14:26 Uhr",
+        "28. April 2024, 14:26",
+        "31. Februar 2024, 14:26 Uhr",
+        "28. April 2024, 24:00 Uhr",
+        "Sonntag, 28. April 2024, 14:26 Uhr",
+    ],
+)
+def test_other_date_forms_are_left_to_dateparser(text):
+    assert dates._displayed_fast(text) is None
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _records() -> list[dict]:
+    import newsarchive
+
+    records = []
+    for name, body in PAGES:
+        url = f"https://www.golem.de{name}" if name.startswith("/") else f"file:///{name}"
+        try:
+            record = newsarchive.extract(body, url)
+        except newsarchive.ExtractionError:
+            continue
+        if record is not None:
+            records.append(record)
+    return records
+
+
+MUTATIONS = [
+    {},
+    {"kicker": None},
+    {"kicker": ""},
+    {"kicker": " padded"},
+    {"kicker": 5},
+    {"title": None},
+    {"schema_version": 2},
+    {"word_count": -1},
+    {"word_count": 1.5},
+    {"modified": None},
+    {"modified": "2024-04-28"},
+    {"published": "2024-04-28T14:26:00+03:00"},
+    {"images": [{"url": "x", "caption": None, "credit": None}]},
+    {"images": [{"url": "https://a/b.jpg", "caption": "", "credit": None}]},
+    {"body": [{"type": "paragraph", "text": ""}]},
+    {"body": [{"type": "poem", "text": "x"}]},
+    {"related": [{"url": "https://www.golem.de/news/a-2401-1.html", "id": "1"}]},
+    {"videos": [{"url": None, "title": None, "duration": "PT1M"}]},
+    {"videos": [{"url": None, "title": None, "duration": "1 min"}]},
+    {"comment_count": None},
+    {"comment_count": -3},
+    {"layout": "modern"},
+    {"content_hash": "sha256:xyz"},
+    {"extra": 1},
+]
+
+
+def test_fast_validator_agrees_with_jsonschema():
+    records = _records()
+    assert records
+    checked = 0
+    for record in records:
+        for mutation in MUTATIONS:
+            candidate = {**copy.deepcopy(record), **mutation}
+            try:
+                schema.fast_validator("article")(candidate)
+                fast_ok = True
+            except Exception:  # any rejection
+                fast_ok = False
+            slow_ok = not list(schema.validator("article").iter_errors(candidate))
+            assert fast_ok == slow_ok, mutation
+            assert (schema.problems(candidate) == []) == slow_ok
+            checked += 1
+    missing = {k: v for k, v in records[0].items() if k != "kicker"}
+    assert schema.problems(missing) == ["(record): 'kicker' is a required property"]
+    assert checked >= len(MUTATIONS)
+
+
+# --- text and URLs ----------------------------------------------------------------------------
+
+
+def _reference_clean_text(value: str | None) -> str | None:
+    """clean_text as it was written with regexes only."""
+    if value is None:
+        return None
+    if "&" in value and re.search(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});", value):
+        value = html.unescape(value)
+    value = unicodedata.normalize(
+        "NFC", value.translate(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
+    )
+    value = _SPACES.sub(" ", value).strip()
+    if not value:
+        return None
+    value = re.sub(r" (?=[,.;:!?)])", "", value)
+    return re.sub(r"(?<=\() ", "", value)
+
+
+def test_space_class_is_str_isspace():
+    matched = {c for c in range(sys.maxunicode + 1) if _SPACES.fullmatch(chr(c))}
+    assert matched == {c for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_clean_text_agrees_with_the_regex_version():
+    pieces = ["a", "Ä", "ö", "e\u0301", " ", "  ", "\t", "\n", "\xa0", "\u2009", "\u00ad", "\u200b", "\ufeff", ",", ".", "(", ")", "!", "&amp;", "&#228;", "&x", "–", "„", "x" * 40]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert clean_text(text) == _reference_clean_text(text), repr(text)
+
+
+def test_absolute_agrees_with_urljoin():
+    pieces = ["http://", "https://", "HTTPS://", "//", "/", "a", "www.golem.de", ":8080", ":", "?", "#", ";", "x=1", " ", "\t", "\n", "[", "]", "@", "%20", "ü", ".."]  # fmt: skip
+    bases = ["https://www.golem.de/news/x-2404-1.html", "http://127.0.0.1:8000/a.html"]
+    rng = random.Random(3)
+    for _ in range(20000):
+        url = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        for base in bases:
+            try:
+                expected = urljoin(base, url.strip())
+            except ValueError:
+                with pytest.raises(ValueError):
+                    absolute(url, base)
+                continue
+            assert absolute(url, base) == expected, (url, base)
+
+
+# --- CSS selection and the page tree ----------------------------------------------------------
+
+
+def _selectors() -> list[tuple[str, Css]]:
+    found = [
+        (f"{module.__name__}.{name}", value)
+        for module in (classic, current, common, index_pages)
+        for name, value in vars(module).items()
+        if isinstance(value, Css)
+    ]
+    found += [(f"meta.{name}", value) for name, value in common._META.items()]
+    extra = ["#comments .dh1 a", "div > p", "header h1, header h2", "li > a[href*='news']", ".dh1, .dh2", "body > div .go-teaser__title", "ul li a"]  # fmt: skip
+    return found + [(css, Css(css)) for css in extra]
+
+
+@pytest.mark.parametrize(("name", "body"), PAGES, ids=[name for name, _ in PAGES])
+def test_indexed_selection_is_cssselector_selection(name, body):
+    root = parse_utf8_page(body)
+    assert root is not None
+    elements = list(root.iter(etree.Element))
+    scopes = [root, *random.Random(name).sample(elements, min(15, len(elements)))]
+    selectors = _selectors()
+    with indexed(root):
+        for label, selector in selectors:
+            for scope in scopes:
+                got, expected = selector(scope), selector.fallback(scope)
+                assert len(got) == len(expected) and all(
+                    a is b for a, b in zip(got, expected, strict=True)
+                ), (label, scope.tag)
+
+
+@pytest.mark.parametrize(("name", "body"), PAGES, ids=[name for name, _ in PAGES])
+def test_tree_from_bytes_reads_as_the_selector_tree(name, body):
+    url = "https://www.golem.de/news/x-2501-123456.html"
+    response = HtmlResponse(url=url, body=body)
+    if response.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        pytest.skip("not a UTF-8 page")
+    fast = parse_utf8_page(body, url)
+    assert fast is not None
+    assert etree.tostring(fast) == etree.tostring(response.selector.root)
+    assert parse_page(fast, url) == _parse_page(response.selector.root, url)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xef\xbb\xbf<html><body><p>BOM</p></body></html>",
+        b"<html><body><p>nul \x00</p></body></html>",
+        b"<html><body><p>bad \xff\xfe bytes</p></body></html>",
+        b"\x1c<html><body><p>str.strip() strips \\x1c</p></body></html>",
+        b"<html><body><p>ends in a no-break space</p></body></html>\xc2\xa0",
+        b"   ",
+    ],
+)
+def test_tree_from_bytes_declines_what_it_cannot_match(body):
+    assert parse_utf8_page(body) is None
+
+
+# --- the benchmark command --------------------------------------------------------------------
+
+
+def test_bench_command_prints_ratios(tmp_path):
+    page = next(FIXTURES.glob("classic-*.html"))
+    (tmp_path / page.name).write_bytes(page.read_bytes())
+    command = [sys.executable, "-m", "newsarchive.bench", "--no-real", "--no-fixtures"]
+    command += ["--no-replica", "--pages", str(tmp_path), "--runs", "3", "--warmup", "1"]
+    result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert re.search(r"^overall, all 1 pages .* \d+\.\d\dx", result.stdout, re.MULTILINE)
+    assert "dateparser: loaded once per process" in result.stdout
