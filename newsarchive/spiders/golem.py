@@ -14,7 +14,7 @@ canonical golem.de URLs the pages state.
 from __future__ import annotations
 
 import codecs
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -80,7 +80,11 @@ class GolemSpider(scrapy.Spider):
         self.since = _month(since) if since else None
         self.until = _month(until) if until else None
         self.topic = topic.strip("/ ") if topic else None
-        self.discovered: set[str] = set()
+        # Article id → fewest hops from an index page it was linked at, this run.
+        self.article_hops: dict[str, int] = {}
+        # Links of articles read at the edge of the hop budget, kept in case a shorter way
+        # to the article turns up (see article_requests); only in runs that follow links.
+        self.held_links: dict[str, list[str]] = {}
         self._page_root: tuple[Response, Any] | None = None
 
     # --- settings-derived values ------------------------------------------------------------
@@ -144,24 +148,43 @@ class GolemSpider(scrapy.Spider):
             meta=meta,
         )
 
-    def article_request(self, url: str, hops: int = 0, **meta: Any) -> scrapy.Request | None:
-        """A request for an article's page 1, or None when `url` is no golem.de article.
+    def article_requests(self, url: str, hops: int = 0, **meta: Any) -> Iterator[scrapy.Request]:
+        """The request for an article's page 1 the first time a run meets a link to it.
 
-        Canonicalising first (page 1, https, no query or fragment) lets Scrapy's duplicate
-        filter see every link to the same article as one request per run.
+        Canonicalising (page 1, https, no query or fragment) makes every link to an article
+        one key, so the run requests each article once and builds no request it would only
+        throw away. A later link asks again only with new evidence of change (a sitemap
+        `lastmod`), for the incremental filter to judge. A link that puts an article fewer
+        hops from an index page than first thought lowers its hop count, so which related
+        links a run follows does not depend on the order pages happen to arrive in.
         """
         if not self.is_site_url(url):
-            return None
+            return
         canonical = canonical_article_url(url)
         if canonical is None:
-            return None
+            return
         article = article_id(canonical)
-        if article not in self.discovered:
-            self.discovered.add(article)
+        known = self.article_hops.get(article)
+        if known is None:
+            self.article_hops[article] = hops
             self.count("newsarchive/articles/discovered")
-        return self.page_request(
-            canonical, self.parse_article, hops=hops, article_id=article, **meta
-        )
+            yield self.page_request(
+                canonical, self.parse_article, hops=hops, article_id=article, **meta
+            )
+            return
+        if hops < known:
+            self.article_hops[article] = hops
+            held = self.held_links.pop(article, None)
+            if held is not None:  # parsed already, its links held back by the hop budget
+                yield from self.link_requests(held, hops + 1)
+        if meta.get("lastmod"):
+            yield self.page_request(
+                canonical, self.parse_article, hops=min(hops, known), article_id=article, **meta
+            )
+
+    def link_requests(self, urls: Iterable[str], hops: int) -> Iterator[scrapy.Request]:
+        for url in urls:
+            yield from self.article_requests(url, hops=hops)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.urls:
@@ -224,10 +247,7 @@ class GolemSpider(scrapy.Spider):
                 image=teaser.image,
                 raw={"fetched_at": fetched_at},
             )
-        for url in index_pages.links(root, response.url):
-            request = self.article_request(url)
-            if request is not None:
-                yield request
+        yield from self.link_requests(index_pages.links(root, response.url), hops=0)
         next_page = index_pages.next_page(root, response.url)
         if next_page and self.is_site_url(next_page):
             yield self.page_request(next_page, self.parse_index)
@@ -239,10 +259,8 @@ class GolemSpider(scrapy.Spider):
             return
         self.count("newsarchive/feeds")
         response.selector.remove_namespaces()
-        for url in response.xpath("//item/link/text() | //entry/link/@href").getall():
-            request = self.article_request(url.strip())
-            if request is not None:
-                yield request
+        links = response.xpath("//item/link/text() | //entry/link/@href").getall()
+        yield from self.link_requests((url.strip() for url in links), hops=0)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Article requests from a monthly news sitemap; its archive page where it is missing."""
@@ -260,9 +278,7 @@ class GolemSpider(scrapy.Spider):
                 if self.is_site_url(url):
                     yield self.page_request(url, self.parse_sitemap)
                 continue
-            request = self.article_request(url, lastmod=entry.get("lastmod"))
-            if request is not None:
-                yield request
+            yield from self.article_requests(url, lastmod=entry.get("lastmod"))
 
     # --- article pages ------------------------------------------------------------------------
     def read_article_page(self, response: Response) -> RawArticle | NotAnArticle:
@@ -365,13 +381,18 @@ class GolemSpider(scrapy.Spider):
 
     def follow_links(self, response: Response) -> Iterator[scrapy.Request]:
         """Related and next-read articles, while the hop budget of the run lasts."""
-        hops = response.meta.get("hops", 0)
-        if not response.meta.get("follow", True) or hops >= self.hop_budget:
+        budget = self.hop_budget
+        if not response.meta.get("follow", True) or budget == 0:
             return
-        for url in index_pages.links(self.page_root(response), response.url):
-            request = self.article_request(url, hops=hops + 1)
-            if request is not None:
-                yield request
+        article = response.meta.get("article_id")
+        hops = min(response.meta.get("hops", 0), self.article_hops.get(article, budget))
+        links = index_pages.links(self.page_root(response), response.url)
+        if hops >= budget:
+            if article is not None:
+                canonical = {canonical_article_url(u) for u in links if self.is_site_url(u)}
+                self.held_links[article] = sorted(url for url in canonical if url)
+            return
+        yield from self.link_requests(links, hops=hops + 1)
 
     # --- what goes wrong ------------------------------------------------------------------------
     def consent_wall(self, response: Response) -> Iterator[scrapy.Request]:

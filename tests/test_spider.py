@@ -1,0 +1,53 @@
+"""Discovery decisions of the spider, one callback at a time (no crawl, no network)."""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.http import HtmlResponse
+
+from newsarchive.spiders.golem import GolemSpider
+
+A = "https://www.golem.de/news/ein-artikel-2611-100001.html"
+C = "https://www.golem.de/news/noch-ein-artikel-2611-100003.html"
+
+
+def article_page(url: str, hops: int, links: list[str]) -> HtmlResponse:
+    anchors = "".join(f'<a href="{link}">Link</a>' for link in links)
+    body = f"<html><body><main>{anchors}</main></body></html>".encode()
+    meta = {"hops": hops, "article_id": url.rsplit("-", 1)[-1][:-5]}
+    return HtmlResponse(url=url, body=body, encoding="utf-8", request=Request(url, meta=meta))
+
+
+def test_links_are_canonicalised_and_requested_once():
+    spider = GolemSpider()
+    first = list(spider.article_requests(A + "?utm_source=rss#cmts"))
+    assert [r.url for r in first] == [A]
+    assert list(spider.article_requests(A.replace("https://", "http://"))) == []
+    assert list(spider.article_requests(A.replace(".html", "-2.html"))) == []
+    assert list(spider.article_requests("https://video.golem.de/news/x-2611-100009.html")) == []
+    assert list(spider.article_requests("https://www.golem.de/specials/security/")) == []
+
+
+def test_a_sitemap_lastmod_asks_again_for_an_article_already_linked():
+    spider = GolemSpider()
+    list(spider.article_requests(A))
+    again = list(spider.article_requests(A, lastmod="2026-11-28T10:00:00+01:00"))
+    assert [(r.url, r.meta["lastmod"]) for r in again] == [(A, "2026-11-28T10:00:00+01:00")]
+
+
+def test_followed_links_do_not_depend_on_the_order_pages_arrive_in():
+    spider = GolemSpider()  # default run: one hop of related links
+    list(spider.article_requests(A, hops=1))  # first met as a related link
+    assert list(spider.follow_links(article_page(A, 1, [C]))) == []  # at the hop budget
+    # Then the sitemap names it: it is an index article after all, and its links count.
+    later = list(spider.article_requests(A, hops=0))
+    assert [(r.url, r.meta["hops"]) for r in later] == [(C, 1)]
+
+
+def test_runs_with_a_given_scope_follow_no_links():
+    for spider in (
+        GolemSpider(urls=A),
+        GolemSpider(topic="security"),
+        GolemSpider(since="2024-01-01"),
+    ):
+        assert list(spider.follow_links(article_page(A, 0, [C]))) == []
