@@ -158,8 +158,8 @@ class GolemSpider(scrapy.Spider):
         hops from an index page than first thought lowers its hop count, so which related
         links a run follows does not depend on the order pages happen to arrive in.
         """
-        if not self.is_site_url(url):
-            return
+        if "/news/" not in url or not self.is_site_url(url):
+            return  # most links on a page are no article: the cheap test first
         canonical = canonical_article_url(url)
         if canonical is None:
             return
