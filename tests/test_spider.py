@@ -51,3 +51,18 @@ def test_runs_with_a_given_scope_follow_no_links():
         GolemSpider(since="2024-01-01"),
     ):
         assert list(spider.follow_links(article_page(A, 0, [C]))) == []
+
+
+def test_malformed_index_pages_and_sitemaps_yield_nothing_and_raise_nothing():
+    from scrapy.http import Response, TextResponse, XmlResponse
+
+    spider = GolemSpider()
+    url = "https://www.golem.de/news/gsitemap-2611.xml"
+    for body in (b"", b"kein XML", b"<urlset><url><loc>"):
+        sitemap = XmlResponse(url=url, body=body, request=Request(url))
+        assert list(spider.parse_sitemap(sitemap)) == []
+    home = Request("https://www.golem.de/")
+    binary = Response(url=home.url, body=b"\x89PNG\r\n", request=home)
+    assert list(spider.parse_index(binary)) == []
+    plain = TextResponse(url=home.url, body=b"nur Text", encoding="utf-8", request=home)
+    assert list(spider.parse_index(plain)) == []

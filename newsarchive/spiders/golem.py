@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import HtmlResponse, Response
+from lxml import etree
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
@@ -227,6 +228,10 @@ class GolemSpider(scrapy.Spider):
         if response.status in (404, 410):
             self.count(f"newsarchive/http/{response.status}")
             return
+        if not isinstance(response, TextResponse) or not looks_like_html(response.body):
+            self.count("newsarchive/index/not_html")
+            self.logger.warning("index page %s is no HTML page", response.url)
+            return
         root = response.selector.root
         if is_consent_wall(root):
             yield from self.consent_wall(response)
@@ -271,7 +276,12 @@ class GolemSpider(scrapy.Spider):
                 yield self.page_request(f"{SITE}/aa-{yymm(month)}.html", self.parse_index)
             return
         self.count("newsarchive/sitemaps")
-        sitemap = Sitemap(response.body)
+        try:
+            sitemap = Sitemap(response.body)
+        except (etree.XMLSyntaxError, StopIteration):
+            self.count("newsarchive/sitemaps/unreadable")
+            self.logger.warning("sitemap %s is no readable XML", response.url)
+            return
         for entry in sitemap:
             url = entry.get("loc", "")
             if sitemap.type == "sitemapindex":
