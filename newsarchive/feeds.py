@@ -31,9 +31,13 @@ def run_started(spider: Any) -> datetime:
     return started
 
 
-def run_id(spider: Any) -> str:
+def format_run_id(started: datetime) -> str:
     """20261128T091453Z: sorts by time, no characters a shell or Windows dislikes."""
-    return run_started(spider).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def run_id(spider: Any) -> str:
+    return format_run_id(run_started(spider))
 
 
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:

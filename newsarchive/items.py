@@ -109,7 +109,7 @@ def article_item(
         page_count=page_count or len(pages),
         comment_count=first.comment_count,
         comments_url=first.comments_url,
-        related=[dict(r, id=article_id(r["url"])) for r in first.related],
+        related=[dict(r) for r in first.related],
         layout=first.layout,
         source_url=source_url,
         raw={

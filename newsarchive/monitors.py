@@ -13,7 +13,8 @@ from spidermon.core.actions import Action
 HEALTH_FAILURES = "newsarchive/health/failures"
 
 
-def _sum(stats: dict, prefix: str) -> int:
+def stat_total(stats: dict, prefix: str) -> int:
+    """The sum of every counter under a prefix (errors by kind, drops by reason)."""
     return sum(
         value for key, value in stats.items() if key.startswith(prefix) and isinstance(value, int)
     )
@@ -58,7 +59,7 @@ class RunHealthMonitor(Monitor):
     @monitors.name("error rate")
     def test_error_rate(self):
         # Failed requests, and callbacks that raised (a parser tripping over new markup).
-        errors = _sum(self.stats, "newsarchive/errors/") + self.stats.get(
+        errors = stat_total(self.stats, "newsarchive/errors/") + self.stats.get(
             "spider_exceptions/count", 0
         )
         requests = max(self.stats.get("downloader/request_count", 0), 1)
@@ -69,7 +70,7 @@ class RunHealthMonitor(Monitor):
 
     @monitors.name("validation drops")
     def test_drop_rate(self):
-        dropped = _sum(self.stats, "newsarchive/dropped/")
+        dropped = stat_total(self.stats, "newsarchive/dropped/")
         attempted = dropped + self.stats.get("item_scraped_count", 0)
         limit = self.setting("NEWSARCHIVE_MAX_DROP_RATE", 0.05)
         rate = dropped / attempted if attempted else 0.0

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -190,14 +189,9 @@ def record_of(item: Any) -> dict[str, Any]:
     if isinstance(item, (ArticleItem, TeaserItem)):
         # Our dataclasses hold every record field as an attribute: read them directly
         # (an ItemAdapter costs more than the rest of this; it runs twice per record).
-        return {name: getattr(item, name, None) for name in _record_fields(item.kind)}
+        return {name: getattr(item, name, None) for name in schema.record_fields(item.kind)}
     adapter = ItemAdapter(item)
-    return {name: adapter.get(name) for name in _record_fields(adapter["kind"])}
-
-
-@cache
-def _record_fields(kind: str) -> tuple[str, ...]:
-    return tuple(schema.record_fields(kind))
+    return {name: adapter.get(name) for name in schema.record_fields(adapter["kind"])}
 
 
 class ValidationPipeline(_Pipeline):

@@ -29,13 +29,13 @@ FEEDS = {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.ArticleItem"],
-        "fields": record_fields("article"),
+        "fields": list(record_fields("article")),
     },
     "%(output_dir)s/%(name)s-%(run_id)s-teasers.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.TeaserItem"],
-        "fields": record_fields("teaser"),
+        "fields": list(record_fields("teaser")),
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"  # also for -o feeds: umlauts as they are, not \u00fc

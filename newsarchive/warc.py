@@ -55,6 +55,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.feeds import run_id as feed_run_id
 from newsarchive.feeds import run_started
 
 logger = logging.getLogger(__name__)
@@ -222,7 +223,7 @@ class WarcMiddleware:
     def _writer(self) -> RotatingWarcWriter:
         if self.writer is None:
             spider = self.crawler.spider
-            run_id = run_started(spider).strftime("%Y%m%dT%H%M%SZ")
+            run_id = feed_run_id(spider)
             self.writer = RotatingWarcWriter(
                 self.folder, f"{spider.name}-{run_id}", self.max_bytes, self.warcinfo(spider)
             )

@@ -18,7 +18,8 @@ from typing import IO
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newsarchive.monitors import HEALTH_FAILURES
+from newsarchive.feeds import format_run_id
+from newsarchive.monitors import HEALTH_FAILURES, stat_total
 
 EXIT_UNHEALTHY = 1
 EXIT_LOCKED = 75
@@ -67,9 +68,6 @@ class RunLock:
 def summary_lines(stats: dict, seconds: float | None) -> list[str]:
     """The run in a few lines a person reads in a cron mail."""
 
-    def total(prefix: str) -> int:
-        return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
-
     get = stats.get
     errors = {
         k.rsplit("/", 1)[-1]: v
@@ -91,7 +89,7 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
         f" (of {get('newsarchive/articles/discovered', 0)} found)",
         f"records written: articles {get('newsarchive/written/article', 0)},"
         f" teasers {get('newsarchive/written/teaser', 0)}",
-        f"dropped by validation: {total('newsarchive/dropped/')}",
+        f"dropped by validation: {stat_total(stats, 'newsarchive/dropped/')}",
         "errors: " + (", ".join(f"{k} {v}" for k, v in errors.items()) or "none"),
         "pages without article: "
         + (", ".join(f"{k} {v}" for k, v in not_articles.items()) or "none"),
@@ -109,7 +107,7 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
         settings = self.settings
         started = datetime.now(UTC)
-        run_id = started.strftime("%Y%m%dT%H%M%SZ")
+        run_id = format_run_id(started)
         settings.set("NEWSARCHIVE_RUN_STARTED", started.isoformat(), priority="cmdline")
         log_dir = settings.get("NEWSARCHIVE_LOG_DIR")
         if log_dir and not settings.get("LOG_FILE") and args:

@@ -94,8 +94,9 @@ def fast_validator(kind: str) -> Callable[[dict[str, Any]], Any]:
     return fastjsonschema.compile(plain)
 
 
-def record_fields(kind: str) -> list[str]:
-    return list(schema(kind)["properties"])
+@cache
+def record_fields(kind: str) -> tuple[str, ...]:
+    return tuple(schema(kind)["properties"])
 
 
 def export_fields() -> list[str]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import codecs
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
@@ -97,28 +98,29 @@ class GolemSpider(scrapy.Spider):
             return default
         return getattr(crawler.settings, kind)(name, default)
 
-    @property
-    def base_url(self) -> str:
-        return (self.setting("GOLEM_BASE_URL") or SITE).rstrip("/")
+    @cached_property
+    def base(self) -> SplitResult:
+        """`GOLEM_BASE_URL`, split once: every link of every page is checked against it.
+        (Read after Scrapy has attached the crawler, so the run's settings are in it.)"""
+        return urlsplit((self.setting("GOLEM_BASE_URL") or SITE).rstrip("/"))
 
     def on_site(self, url: str) -> str:
         """The same URL on the configured host (`GOLEM_BASE_URL`) if it is a golem.de URL."""
         parts = urlsplit(url)
-        if parts.hostname not in GOLEM_HOSTS or self.base_url == SITE:
+        if parts.hostname not in GOLEM_HOSTS or self.base.geturl() == SITE:
             return urlunsplit(parts._replace(fragment=""))
-        base = urlsplit(self.base_url)
-        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+        return urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, ""))
 
     def as_golem(self, url: str) -> str:
         """The golem.de URL of a page served from the configured host (for records)."""
-        parts, base = urlsplit(url), urlsplit(self.base_url)
-        if parts.netloc != base.netloc:
+        parts = urlsplit(url)
+        if parts.netloc != self.base.netloc:
             return url
         return urlunsplit(("https", "www.golem.de", parts.path, parts.query, ""))
 
     def is_site_url(self, url: str) -> bool:
         host = urlsplit(url).hostname
-        return host in GOLEM_HOSTS or host == urlsplit(self.base_url).hostname
+        return host in GOLEM_HOSTS or host == self.base.hostname
 
     def count(self, key: str, amount: int = 1) -> None:
         crawler = getattr(self, "crawler", None)
