@@ -213,7 +213,7 @@ def _selectors() -> list[tuple[str, Css]]:
         if isinstance(value, Css)
     ]
     found += [(f"meta.{name}", value) for name, value in common._META.items()]
-    extra = ["#comments .dh1 a", "div > p", "header h1, header h2", "li > a[href*='news']", ".dh1, .dh2", "body > div .go-teaser__title", "ul li a"]  # fmt: skip
+    extra = ["#comments .dh1 a", "div > p", "header h1, header h2", "li > a[href*='news']", ".dh1, .dh2", "body > div .go-teaser__title", "ul li a", "a#atoc_next", "article", "img", "a[href*='forum']", "div#comments a", "[href]", "p a[href^='https']"]  # fmt: skip
     return found + [(css, Css(css)) for css in extra]
 
 

@@ -8,9 +8,10 @@ records which carry the classes the parsers' selectors name. A query with a clas
 from the elements below its starting point that carry its rarest class (a range of
 positions) and checks the rest of the selector on their ancestors, and what follows that
 class in the selector with XPath below them. The matches, and their document order, are
-the ones CSSSelector returns. Everything else goes to CSSSelector itself: selectors
-without a class (tag-first XPath is fast) other than `tag[attribute="value"]` from the
-root, pseudo-classes, sibling combinators, a tree without an index.
+the ones CSSSelector returns. A selector without a class starts from its last tag's
+elements below the starting point (`tag[attribute="value"]` from the root: from the
+tag's elements with that value). Everything else goes to CSSSelector itself: a selector
+with neither class nor tag, pseudo-classes, sibling combinators, a tree without an index.
 tests/test_fast_paths.py compares both on every selector of the parsers, from many
 starting elements, on many pages.
 """
@@ -91,12 +92,17 @@ class DocumentIndex:
         """The position of the last element of `element`'s subtree."""
         found = self._ends.get(element)
         if found is None:
-            last = element
-            while (
-                child := next(last.iterchildren(etree.Element, reversed=True), None)
-            ) is not None:
-                last = child
-            found = self._ends[element] = self.positions[last]
+            # The subtree ends just before the next element that follows it in document
+            # order: its next sibling element, or that of its closest ancestor with one.
+            node = element
+            while (following := next(node.itersiblings(etree.Element), None)) is None:
+                node = node.getparent()
+                if node is None:
+                    found = len(self.positions) - 1
+                    break
+            else:
+                found = self.positions[following] - 1
+            self._ends[element] = found
         return found
 
     def with_class(self, name: str, start: int, end: int) -> list[Any]:
@@ -159,7 +165,7 @@ def _has_class(value: str | None, name: str) -> bool:
 class _Compound:
     """One compound selector (`a.go-tag[href]`): all that is said about one element."""
 
-    __slots__ = ("classes", "tag", "equals", "matches")
+    __slots__ = ("classes", "tag", "equals", "matches", "tests", "matches_tagged")
 
     def __init__(self, tree: Any) -> None:
         self.classes: list[str] = []
@@ -187,14 +193,20 @@ class _Compound:
             raise Unsupported(f"tag {self.tag!r}")
         # Only elements are ever tested (index lists, ancestors); "*" says so all the same.
         first = f"e.tag == {self.tag!r}" if self.tag else "isinstance(e.tag, str)"
+        self.tests = bool(tests)
         source = (
             "def matches(e):\n    get = e.get\n    return "
             + " and ".join([first, *reversed(tests)])
+            + "\n"
+            # The same tests for an element already known to have the tag (found by tag).
+            + "def matches_tagged(e):\n    get = e.get\n    return "
+            + " and ".join([*reversed(tests), "True"])
             + "\n"
         )
         namespace: dict[str, Any] = {"_has_class": _has_class}
         exec(compile(source, f"<css compound {self.tag}>", "exec"), namespace)
         self.matches: Callable[[Any], bool] = namespace["matches"]
+        self.matches_tagged: Callable[[Any], bool] = namespace["matches_tagged"]
 
 
 def _check_name(name: str) -> None:
@@ -228,7 +240,16 @@ def _attribute_test(tree: Attrib) -> str:
 class _Chain:
     """One selector of a group: compounds left to right, joined by " " or ">"."""
 
-    __slots__ = ("compounds", "combinators", "last", "keys", "value_key", "_trees", "_suffixes")
+    __slots__ = (
+        "compounds",
+        "combinators",
+        "last",
+        "keys",
+        "tag_key",
+        "value_key",
+        "_trees",
+        "_suffixes",
+    )
 
     def __init__(self, tree: Any) -> None:
         compounds: list[_Compound] = []
@@ -250,14 +271,19 @@ class _Chain:
         self._suffixes: dict[int, etree.XPath] = {}
         # (position, class) of every class named: a query starts from the rarest.
         self.keys = [(p, name) for p, c in enumerate(self.compounds) for name in c.classes]
-        # No class, but `tag[attribute="value"]` last: looked up by value from the root.
+        # No class: the last compound's tag is looked up (libxml2 walks the subtree for the
+        # tag, the rest of the test runs on those few elements); `tag[attribute="value"]`
+        # from the root is looked up by value.
         last = self.compounds[-1]
+        self.tag_key: str | None = None
         self.value_key: tuple[str, str, str] | None = None
-        if not self.keys and last.tag is not None and last.equals is not None:
-            self.value_key = (last.tag, *last.equals)
-            _VALUE_TAGS.add(last.tag)
-        if not self.keys and self.value_key is None:
-            raise Unsupported("no class, nor tag[attribute=value], to look up")
+        if not self.keys:
+            if last.tag is None:
+                raise Unsupported("no class, nor tag, to look up")
+            self.tag_key = last.tag
+            if last.equals is not None:
+                self.value_key = (last.tag, *last.equals)
+                _VALUE_TAGS.add(last.tag)
         _LOOKED_UP.update(name for _, name in self.keys)
 
     def matches_from(self, element: Any, position: int, scope: Any) -> bool:
@@ -295,14 +321,22 @@ class _Chain:
     def select(self, index: DocumentIndex, scope: Any, start: int) -> list[Any] | None:
         """Matches at and below `scope` (at position `start`) in document order, or None
         where CSSSelector is the one to ask."""
-        if self.value_key is not None:
-            if start != 0:
-                return None  # below the root, a tag-first XPath is cheap
-            tag, attribute, value = self.value_key
-            matches = self.compounds[-1].matches
+        if self.tag_key is not None:
+            if self.value_key is not None and start == 0:
+                tag, attribute, value = self.value_key
+                tagged = index.by_value(tag, attribute).get(value, ())
+            else:
+                tagged = scope.iter(self.tag_key)  # document order, `scope` itself first
+            last = self.compounds[-1]
+            if self.last == 0:  # one compound: nothing to check above the element
+                if not last.tests:
+                    return list(tagged)
+                matches = last.matches_tagged
+                return [element for element in tagged if matches(element)]
+            matches = last.matches_tagged
             return [
                 element
-                for element in index.by_value(tag, attribute).get(value, ())
+                for element in tagged
                 if matches(element) and self.matches_from(element, self.last, scope)
             ]
         by_class = index.by_class
