@@ -168,9 +168,13 @@ class CaptionPipeline(_Pipeline):
         return {"url": image["url"], "caption": caption, "credit": credit}
 
 
+# One encoder for every record: json.dumps with options builds a new one on each call.
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def content_hash(headline: str | None, summary: str | None, text: str | None) -> str:
     """sha256 over the normalised headline, summary and text (JSON array, UTF-8)."""
-    payload = json.dumps([headline, summary, text], ensure_ascii=False, separators=(",", ":"))
+    payload = _HASH_JSON.encode([headline, summary, text])
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -268,7 +268,9 @@ def test_bench_command_prints_ratios(tmp_path):
     (tmp_path / page.name).write_bytes(page.read_bytes())
     command = [sys.executable, "-m", "newsarchive.bench", "--no-real", "--no-fixtures"]
     command += ["--no-replica", "--pages", str(tmp_path), "--runs", "3", "--warmup", "1"]
+    command += ["--stages"]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert re.search(r"^overall, all 1 pages .* \d+\.\d\dx", result.stdout, re.MULTILINE)
     assert "dateparser: loaded once per process" in result.stdout
+    assert re.search(r"^  \+ selector index .* \d+\.\d\dx", result.stdout, re.MULTILINE)

@@ -111,6 +111,56 @@ def time_page(page: Page, runs: int, warmup: int) -> Timing:
     return Timing(page, statistics.median(parse_ns) / 1e6, statistics.median(extract_ns) / 1e6)
 
 
+# Where an extraction's time goes: each stage timed from the page's bytes, on a fresh tree
+# (as extract has it), so a stage's share is the difference between two neighbours.
+STAGES = ("tree", "+ selector index", "+ layout parser", "+ items, pipelines, validation")
+
+
+def time_stages(page: Page, runs: int, warmup: int) -> list[float]:
+    """Median ms of the bare parse, then of each cumulative stage of `extract`, alternating."""
+    import newsarchive
+    from newsarchive.parsers import parse_page, parse_utf8_page
+    from newsarchive.parsers.select import DocumentIndex
+
+    body, url = page.body, page.url
+
+    def extract() -> Any:
+        return newsarchive.extract(body, url, fetched_at=FETCHED_AT)
+
+    steps: list[Callable[[], Any]] = [
+        lambda: lxml.html.fromstring(body),
+        lambda: parse_utf8_page(body),
+        lambda: DocumentIndex(parse_utf8_page(body)),
+        lambda: parse_page(parse_utf8_page(body), url),
+        extract,
+    ]
+    samples: list[list[int]] = [[] for _ in steps]
+    clock = time.perf_counter_ns
+    for run in range(warmup + runs):
+        for step, sample in zip(steps, samples, strict=True):
+            start = clock()
+            step()
+            if run >= warmup:
+                sample.append(clock() - start)
+    return [statistics.median(sample) / 1e6 for sample in samples]
+
+
+def print_stages(pages: list[Page], runs: int, warmup: int) -> None:
+    print()
+    print(
+        f"where extract's time goes, as a share of the bare parse (median of {runs} runs "
+        "of each stage, alternating; each stage includes the ones above it)"
+    )
+    for page in pages:
+        bare, *cumulative = time_stages(page, runs, warmup)
+        print(f"{page.group}/{page.name}: bare parse {bare:.3f} ms")
+        before = 0.0
+        for name, ms in zip(STAGES, cumulative, strict=True):
+            share = (ms - before) / bare
+            print(f"  {name:<32} {ms:8.3f} ms  {ms / bare:5.2f}x  (this stage {share:+.2f}x)")
+            before = ms
+
+
 def count_calls(module: Any, name: str) -> Callable[[], int]:
     """Count calls of module.name from now on (this process only); returns a reader."""
     original = getattr(module, name)
@@ -157,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-real", action="store_true", help="leave out the real pages")
     parser.add_argument("--no-fixtures", action="store_true", help="leave out the fixtures")
     parser.add_argument("--no-replica", action="store_true", help="leave out replica pages")
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also time extract's stages (tree, index, parser, pipelines) on each real page",
+    )
     args = parser.parse_args(argv)
 
     start_up, again = dateparser_start_up()
@@ -217,4 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{again:.3f} ms when asked again); dateparser parses during "
         f"{measured_runs} extractions: {dateparser_calls() - calls_before}"
     )
+    if args.stages:
+        real = [t.page for t in everything if t.page.group == "real"]
+        print_stages(real or [t.page for t in everything], args.runs, args.warmup)
     return 0

@@ -21,7 +21,7 @@ _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Inline elements in the 2025 layout put a space before punctuation ("erfahren .") and
 # after an opening parenthesis; the typeset text never has it.
 _SPACE_BEFORE_PUNCT = re.compile(r" (?=[,.;:!?)])")
-_SPACED_PUNCT = tuple(f" {mark}" for mark in ",.;:!?)")  # what it can match, for `in` tests
+_SPACED_PUNCT = re.compile(r" [,.;:!?)]")  # where it matches: a search is cheaper than `sub`
 _SPACE_AFTER_PAREN = re.compile(r"(?<=\() ")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 
@@ -53,11 +53,9 @@ def clean_text(value: str | None) -> str | None:
     value = " ".join(_visible_nfc(value).split())  # = _SPACES.sub(" ", ...).strip()
     if not value:
         return None
-    # Each regex only where it can match: scanning costs more than the `in` tests.
-    for pair in _SPACED_PUNCT:
-        if pair in value:
-            value = _SPACE_BEFORE_PUNCT.sub("", value)
-            break
+    # Each substitution only where it can match: building a new string costs more.
+    if _SPACED_PUNCT.search(value):
+        value = _SPACE_BEFORE_PUNCT.sub("", value)
     if "( " in value:
         value = _SPACE_AFTER_PAREN.sub("", value)
     return value

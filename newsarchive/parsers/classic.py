@@ -73,15 +73,18 @@ def find_article(root: HtmlElement) -> HtmlElement | None:
     return None
 
 
-def _is_boilerplate(element: HtmlElement) -> bool:
-    if element.tag == "aside":  # ad tiles, job and seminar boxes
+_BOILERPLATE_CLASSES = frozenset({"supplementary", "social-tools", "table-jtoc"})
+
+
+def _is_boilerplate(element: HtmlElement, tag: str, classes: list[str]) -> bool:
+    if tag == "aside":  # ad tiles, job and seminar boxes
         return True
     element_id = element.get("id") or ""
     if element_id.startswith("iqadtile"):
         return True
-    if element.tag == "figure" and "Javascript" in (text_of(element) or ""):
+    if tag == "figure" and "Javascript" in (text_of(element) or ""):
         return True  # "Bitte aktivieren Sie Javascript … Golem-pur-Angebot"
-    return has_class(element, "supplementary", "social-tools", "table-jtoc")
+    return not _BOILERPLATE_CLASSES.isdisjoint(classes)
 
 
 def _image(figure: HtmlElement, base: str) -> dict[str, str | None] | None:

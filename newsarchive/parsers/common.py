@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -85,15 +86,18 @@ def first(elements: list[HtmlElement]) -> HtmlElement | None:
     return elements[0] if elements else None
 
 
+def _hidden(tag: str, classes: str | None) -> bool:
+    return tag in _HIDDEN_TAGS or (
+        bool(classes) and not _HIDDEN_CLASSES.isdisjoint(classes.split())
+    )
+
+
 def is_hidden(node: HtmlElement) -> bool:
     """Screen-reader-only and non-text nodes whose text is never part of a field."""
     tag = node.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return True
-    if tag in _HIDDEN_TAGS:
-        return True
-    classes = node.get("class")
-    return bool(classes) and not _HIDDEN_CLASSES.isdisjoint(classes.split())
+    return _hidden(tag, node.get("class"))
 
 
 def text_of(
@@ -102,33 +106,47 @@ def text_of(
     """Visible text of an element, without hidden descendants; None for no element.
 
     `exclude` names descendants whose text is not part of this field (a sponsored label
-    inside a kicker).
+    inside a kicker). The element asked for is read even when hidden (the classic byline's
+    form word sits in a screen-reader-only span); hidden descendants are not.
     """
     if node is None:
         return None
+    excluded = set(exclude(node)) if exclude is not None else None
+    if excluded and node in excluded:
+        return ""
     parts: list[str] = []
-    excluded = set(exclude(node)) if exclude is not None else ()
-
-    def walk(element: HtmlElement) -> None:
-        # The element asked for is read even when hidden (the classic byline's form word
-        # sits in a screen-reader-only span); hidden descendants are not.
-        if element in excluded:
-            return
-        if element is node or not is_hidden(element):
-            if keep_breaks and element.tag == "br":
-                parts.append("\n")
-            if element.text:
-                parts.append(element.text)
-            for child in element:
-                walk(child)
-                if child.tail:
-                    parts.append(child.tail)
-        elif keep_breaks and element.tag == "br":
-            parts.append("\n")
-
-    walk(node)
-    walk = None  # type: ignore[assignment]  # break the closure's cycle: frees the page sooner
+    _append_text(node, node.tag, parts, excluded, keep_breaks)
     return "".join(parts)
+
+
+def _append_text(
+    element: HtmlElement,
+    tag: str,
+    parts: list[str],
+    excluded: set[HtmlElement] | None,
+    keep_breaks: bool,
+) -> None:
+    """Append `element`'s own text and that of its visible descendants, with their tails.
+
+    lxml builds a new string for every read of `.tag`, `.text` or an attribute: each is
+    read once per element here.
+    """
+    if keep_breaks and tag == "br":
+        parts.append("\n")
+    text = element.text
+    if text:
+        parts.append(text)
+    for child in element:
+        child_tag = child.tag
+        if excluded and child in excluded:
+            pass
+        elif isinstance(child_tag, str) and not _hidden(child_tag, child.get("class")):
+            _append_text(child, child_tag, parts, excluded, keep_breaks)
+        elif keep_breaks and child_tag == "br":
+            parts.append("\n")
+        tail = child.tail
+        if tail:
+            parts.append(tail)
 
 
 # An absolute http(s) URL that urljoin gives back unchanged (its urlsplit/urlunsplit round
@@ -290,9 +308,10 @@ def _table_block(element: HtmlElement) -> dict[str, Any]:
     return {"type": "table", "text": "\n".join(rows)}
 
 
-def block_of(element: HtmlElement) -> dict[str, Any] | None:
+def block_of(element: HtmlElement, tag: str | None = None) -> dict[str, Any] | None:
     """The body block an element is, or None when it is a container to look into."""
-    tag = element.tag
+    if tag is None:
+        tag = element.tag
     if tag == "p":
         return {"type": "paragraph", "text": text_of(element)}
     if tag in _HEADINGS:
@@ -308,36 +327,51 @@ def block_of(element: HtmlElement) -> dict[str, Any] | None:
     return None
 
 
+Boilerplate = Callable[[HtmlElement, str, list[str]], bool]
+
+
 def walk_body(
     container: HtmlElement,
     *,
-    is_boilerplate: Any,
-    on_figure: Any,
+    is_boilerplate: Boilerplate,
+    on_figure: Callable[[HtmlElement], None],
 ) -> list[dict[str, Any]]:
     """Body blocks of `container` in reading order.
 
-    Boilerplate subtrees (ads, job boxes, teasers) are skipped whole; figures go to
-    `on_figure` (images, videos) and never become text; any other element that is not a
-    block is a wrapper (section, div) whose children are read in turn, at any depth.
+    Boilerplate subtrees (ads, job boxes, teasers) are skipped whole; `is_boilerplate` gets
+    each element with its tag and class tokens, read once. Figures go to `on_figure`
+    (images, videos) and never become text; any other element that is not a block is a
+    wrapper (section, div) whose children are read in turn, at any depth.
     """
     blocks: list[dict[str, Any]] = []
-
-    def walk(element: HtmlElement) -> None:
-        for child in element:
-            if not isinstance(child.tag, str) or is_hidden(child) or is_boilerplate(child):
-                continue
-            if child.tag == "figure":
-                on_figure(child)
-                continue
-            block = block_of(child)
-            if block is not None:
-                blocks.append(block)
-            else:
-                walk(child)
-
-    walk(container)
-    walk = None  # type: ignore[assignment]  # break the closure's cycle: frees the page sooner
+    _append_blocks(container, blocks, is_boilerplate, on_figure)
     return blocks
+
+
+def _append_blocks(
+    element: HtmlElement,
+    blocks: list[dict[str, Any]],
+    is_boilerplate: Boilerplate,
+    on_figure: Callable[[HtmlElement], None],
+) -> None:
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _HIDDEN_TAGS:
+            continue
+        classes = child.get("class")
+        tokens = classes.split() if classes else []
+        if (tokens and not _HIDDEN_CLASSES.isdisjoint(tokens)) or is_boilerplate(
+            child, tag, tokens
+        ):
+            continue
+        if tag == "figure":
+            on_figure(child)
+            continue
+        block = block_of(child, tag)
+        if block is not None:
+            blocks.append(block)
+        else:
+            _append_blocks(child, blocks, is_boilerplate, on_figure)
 
 
 def has_class(element: HtmlElement, *names: str) -> bool:

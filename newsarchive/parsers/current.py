@@ -62,15 +62,18 @@ _PAYWALL = css(".go-paywall")
 _FORUM_LINK = css("a[href*='forum.golem.de/kommentare']")
 
 RELATED_HEADINGS = ("Verwandte Artikel",)
-_BOILERPLATE_CLASSES = (
-    "go-ad-slot",
-    "go-teaser-block",
-    "go-info-box",
-    "go-button-bar",
-    "go-alink-list",
-    "go-pagination",
-    "go-paywall",
-    "go-newsletter-box",
+_BOILERPLATE_TAGS = frozenset({"header", "article", "nav", "aside", "footer", "hr"})
+_BOILERPLATE_CLASSES = frozenset(
+    {
+        "go-ad-slot",
+        "go-teaser-block",
+        "go-info-box",
+        "go-button-bar",
+        "go-alink-list",
+        "go-pagination",
+        "go-paywall",
+        "go-newsletter-box",
+    }
 )
 
 
@@ -81,10 +84,8 @@ def find_article(root: HtmlElement) -> HtmlElement | None:
     return None
 
 
-def _is_boilerplate(element: HtmlElement) -> bool:
-    if element.tag in ("header", "article", "nav", "aside", "footer", "hr"):
-        return True
-    return has_class(element, *_BOILERPLATE_CLASSES)
+def _is_boilerplate(element: HtmlElement, tag: str, classes: list[str]) -> bool:
+    return tag in _BOILERPLATE_TAGS or not _BOILERPLATE_CLASSES.isdisjoint(classes)
 
 
 def _figure_handler(raw: RawArticle, base: str):
