@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from newsarchive.parsers.select import Css
@@ -26,7 +25,7 @@ ARTICLE_PATH = re.compile(
     r"^/news/(?P<slug>[a-z0-9][a-z0-9-]*?)-(?P<yymm>\d{4})-(?P<id>\d{4,})(?:-(?P<page>\d{1,3}))?\.html$"
 )
 _HIDDEN_CLASSES = frozenset({"go-vh", "implied"})
-SPONSORED_LABEL = CSSSelector(".go-label--sponsored")
+SPONSORED_LABEL = Css(".go-label--sponsored")
 _HIDDEN_TAGS = frozenset({"script", "style", "svg", "noscript", "template", "button"})
 _DURATION = re.compile(r"\((?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})\)")
 _DIGITS = re.compile(r"\d+")
@@ -101,7 +100,10 @@ def is_hidden(node: HtmlElement) -> bool:
 
 
 def text_of(
-    node: HtmlElement | None, *, keep_breaks: bool = False, exclude: CSSSelector | None = None
+    node: HtmlElement | None,
+    *,
+    keep_breaks: bool = False,
+    exclude: Callable[[HtmlElement], list[HtmlElement]] | None = None,
 ) -> str | None:
     """Visible text of an element, without hidden descendants; None for no element.
 
