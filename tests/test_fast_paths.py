@@ -187,8 +187,8 @@ def test_clean_text_agrees_with_the_regex_version():
 
 
 def test_absolute_agrees_with_urljoin():
-    pieces = ["http://", "https://", "HTTPS://", "//", "/", "a", "www.golem.de", ":8080", ":", "?", "#", ";", "x=1", " ", "\t", "\n", "[", "]", "@", "%20", "ü", ".."]  # fmt: skip
-    bases = ["https://www.golem.de/news/x-2404-1.html", "http://127.0.0.1:8000/a.html"]
+    pieces = ["http://", "https://", "HTTPS://", "//", "/", "/", "/news", "a", "www.golem.de", ":8080", ":", "?", "#", ";", "x=1", " ", "\t", "\n", "[", "]", "@", "%20", "ü", "..", ".", ".x", "/.", "/.."]  # fmt: skip
+    bases = ["https://www.golem.de/news/x-2404-1.html", "http://127.0.0.1:8000/a.html", "HTTPS://WWW.Golem.de:443", "https://www.golem.de/a;p?q#f", "file:///tmp/x.html"]  # fmt: skip
     rng = random.Random(3)
     for _ in range(20000):
         url = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
@@ -274,3 +274,23 @@ def test_bench_command_prints_ratios(tmp_path):
     assert re.search(r"^overall, all 1 pages .* \d+\.\d\dx", result.stdout, re.MULTILINE)
     assert "dateparser: loaded once per process" in result.stdout
     assert re.search(r"^  \+ selector index .* \d+\.\d\dx", result.stdout, re.MULTILINE)
+
+
+@pytest.mark.parametrize("stage", ["parse", "tree", "index", "parser", "pipelines", "extract"])
+def test_instruction_count_stages_run(stage):
+    """The stages counted under valgrind run (here without it, a few calls each)."""
+    page = next(FIXTURES.glob("current-*.html"))
+    command = [sys.executable, "-m", "newsarchive.bench.instructions", stage, str(page), "2"]
+    result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_crawl_bench_command_compares_medians():
+    """The crawl benchmark runs end to end on a small replica (two runs of each crawl)."""
+    command = [sys.executable, "-m", "newsarchive.bench", "crawl", "--articles", "30"]
+    command += ["--repeat", "2", "--concurrency", "4"]
+    result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
+    runs = re.findall(r"^\s+30 (archive|bare) ", result.stdout, re.MULTILINE)
+    assert sorted(runs) == ["archive", "archive", "bare", "bare"], result.stdout
+    assert re.search(r"medians of 2 runs each: [\d.]+ / [\d.]+ = \d+\.\d\dx", result.stdout)

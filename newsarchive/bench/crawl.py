@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,7 @@ def run_child(command: list[str], *, cwd: Path, log: Path) -> tuple[int, float, 
 
 def archive_crawl(base_url: str, folder: Path, concurrency: int, extra: list[str]) -> Run:
     """`scrapy crawl golem` against the replica, as a user would run it (defaults kept)."""
+    folder.mkdir(parents=True, exist_ok=True)
     settings = {
         **POLITENESS_OFF,
         "GOLEM_BASE_URL": base_url,
@@ -118,6 +120,7 @@ def archive_crawl(base_url: str, folder: Path, concurrency: int, extra: list[str
 
 
 def bare_crawl(requests_file: Path, folder: Path, concurrency: int) -> Run:
+    folder.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "newsarchive.bench.crawl", str(requests_file)]
     command += [str(concurrency), str(folder / "bare-stats.json")]
     status, wall, rss = run_child(command, cwd=folder, log=folder / "bare.out")
@@ -144,19 +147,32 @@ def recorded_requests(server: Any, base_url: str) -> list[dict[str, str]]:
     ]
 
 
-def measure(n_articles: int, concurrency: int, extra: list[str]) -> tuple[Run, Run, int]:
+def measure(
+    n_articles: int, concurrency: int, extra: list[str], repeat: int
+) -> tuple[list[Run], list[Run], int]:
+    """`repeat` archive crawls (each from empty state) and as many bare ones, interleaved
+    archive-bare, bare-archive, ... so that both see the machine's ups and downs alike."""
     from newsarchive.replica import ReplicaServer, build_site
 
     site = build_site(now=datetime.fromisoformat(NOW), n_articles=n_articles)
+    archives: list[Run] = []
+    bares: list[Run] = []
     with ReplicaServer(site) as server, tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         site.pages(server.base_url)  # render every page now, not during the first crawl
-        archive = archive_crawl(server.base_url, folder, concurrency, extra)
+        archives.append(archive_crawl(server.base_url, folder / "archive-0", concurrency, extra))
         requests = recorded_requests(server, server.base_url)
         requests_file = folder / "requests.json"
         requests_file.write_text(json.dumps(requests), "utf-8")
-        bare = bare_crawl(requests_file, folder, concurrency)
-    return archive, bare, len(requests)
+        bares.append(bare_crawl(requests_file, folder / "bare-0", concurrency))
+        for turn in range(1, repeat):
+            for label in ("bare", "archive") if turn % 2 else ("archive", "bare"):
+                run_folder = folder / f"{label}-{turn}"
+                if label == "archive":
+                    archives.append(archive_crawl(server.base_url, run_folder, concurrency, extra))
+                else:
+                    bares.append(bare_crawl(requests_file, run_folder, concurrency))
+    return archives, bares, len(requests)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         "--backfill",
         action="store_true",
         help="crawl every month of the replica (-a since=...) instead of the default run",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="archive and bare crawls per size, interleaved; medians are compared (3)",
     )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.articles.split(",") if size.strip()]
@@ -190,27 +212,30 @@ def main(argv: list[str] | None = None) -> int:
     peaks: dict[int, float] = {}
     ratios: list[float] = []
     for size in sizes:
-        archive, bare, requests = measure(size, args.concurrency, extra)
-        for run in (archive, bare):
+        archives, bares, requests = measure(size, args.concurrency, extra, max(1, args.repeat))
+        for run in archives + bares:
             archived = str(run.articles) if run.label == "archive" else "-"
             per_article = f"{run.articles_per_second:10.1f}" if run.label == "archive" else "-"
             print(
                 f"{size:>8} {run.label:<8} {run.pages:>6} {archived:>8} {run.seconds:8.2f} "
                 f"{run.pages_per_second:8.1f} {per_article:>10} {run.peak_rss_mb:11.1f}"
             )
-        ratio = archive.pages_per_second / bare.pages_per_second
+        archive_rate = statistics.median(run.pages_per_second for run in archives)
+        bare_rate = statistics.median(run.pages_per_second for run in bares)
+        ratio = archive_rate / bare_rate
         ratios.append(ratio)
-        peaks[size] = archive.peak_rss_mb
+        peaks[size] = max(run.peak_rss_mb for run in archives)
         print(
-            f"{size:>8} ratio    archive/bare pages/s: {ratio:.2f}x "
-            f"(target >= 0.5x); {requests} requests replayed"
+            f"{size:>8} ratio    archive/bare pages/s, medians of {len(archives)} runs each: "
+            f"{archive_rate:.1f} / {bare_rate:.1f} = {ratio:.2f}x (target >= 0.5x); "
+            f"{requests} requests replayed"
         )
     if len(peaks) > 1:
         low, high = min(peaks), max(peaks)
         growth = peaks[high] / peaks[low] - 1
         print(
-            f"peak RSS of the archive crawl: {peaks[low]:.1f} MB at {low} articles, "
-            f"{peaks[high]:.1f} MB at {high}: {growth:+.0%} (target within 20%)"
+            f"peak RSS of the archive crawl (highest of its runs): {peaks[low]:.1f} MB at "
+            f"{low} articles, {peaks[high]:.1f} MB at {high}: {growth:+.0%} (target within 20%)"
         )
     return 0
 

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -159,12 +160,38 @@ _PLAIN_ABSOLUTE = re.compile(
 )
 
 
+# A path from the root ("/news/…", the most common relative link) that urljoin resolves by
+# putting the base's scheme and host before it, when no segment is empty or starts with a
+# dot (urljoin drops empty, "." and ".." segments) and there are no params.
+_PLAIN_ROOT_PATH = re.compile(r"(/[^\s;?#]*)(?:\?[^\s#]+)?(?:#\S+)?")
+
+
+@lru_cache(maxsize=64)
+def _origin(base: str) -> str | None:
+    """ "https://www.golem.de" of a plain absolute base URL, else None."""
+    if not _PLAIN_ABSOLUTE.fullmatch(base):
+        return None
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def absolute(url: str | None, base: str) -> str | None:
+    """urljoin(base, url) for a link as a page writes it; None for no link.
+
+    The two commonest forms are answered without urljoin, and give what it gives
+    (tests/test_fast_paths.py compares them on many generated URLs and bases).
+    """
     if not url:
         return None
     url = url.strip()
     if _PLAIN_ABSOLUTE.fullmatch(url):
-        return url  # = urljoin(base, url) (tests/test_fast_paths.py)
+        return url
+    root_path = _PLAIN_ROOT_PATH.fullmatch(url)
+    if root_path is not None:
+        path = root_path.group(1)
+        origin = _origin(base) if "//" not in path and "/." not in path else None
+        if origin is not None:
+            return origin + url
     return urljoin(base, url)
 
 
