@@ -118,7 +118,18 @@ class GolemSpider(scrapy.Spider):
             return url
         return urlunsplit(("https", "www.golem.de", parts.path, parts.query, ""))
 
+    @cached_property
+    def site_prefixes(self) -> tuple[str, ...]:
+        """URL beginnings that name golem.de's hosts or the configured one."""
+        golem = [
+            f"{scheme}://{host}/" for host in sorted(GOLEM_HOSTS) for scheme in ("https", "http")
+        ]
+        return (*golem, f"{self.base.scheme}://{self.base.netloc}/")
+
     def is_site_url(self, url: str) -> bool:
+        # Most links a page gives start with a site's own prefix: no split for those.
+        if url.startswith(self.site_prefixes):
+            return True
         host = urlsplit(url).hostname
         return host in GOLEM_HOSTS or host == self.base.hostname
 
