@@ -1,8 +1,10 @@
 """The fast paths give what the slow ones give: each is checked against the code it avoids.
 
 Dates in golem.de's display forms (dateparser), record validation (jsonschema), text and
-URL normalisation (the regex and urljoin), CSS selection (lxml's CSSSelector) and the page
-tree built from bytes (Scrapy's selector). Plus a smoke test of the benchmark command.
+URL normalisation (the regex and urljoin), an element's text (lexbor's text() where nothing
+hidden lies below, against the walk that skips hidden parts), and the page tree built from
+bytes (against the one built from Scrapy's decoded text). Plus smoke tests of the
+benchmark commands.
 """
 
 from __future__ import annotations
@@ -18,16 +20,13 @@ from datetime import datetime
 from urllib.parse import urljoin
 
 import pytest
-from lxml import etree
 from scrapy.http import HtmlResponse
 
 from newsarchive import schema
 from newsarchive.normalise import dates
 from newsarchive.normalise.text import _SPACES, clean_text
-from newsarchive.parsers import _parse_page, classic, common, current, parse_page, parse_utf8_page
-from newsarchive.parsers import index as index_pages
-from newsarchive.parsers.common import absolute
-from newsarchive.parsers.select import Css, indexed
+from newsarchive.parsers import common, page_tree, parse_page
+from newsarchive.parsers.common import absolute, text_of
 from tests.helpers import PROJECT, SHARED_PAGES
 
 FIXTURES = PROJECT / "tests" / "fixtures"
@@ -202,62 +201,34 @@ def test_absolute_agrees_with_urljoin():
             assert absolute(url, base) == expected, (url, base)
 
 
-# --- CSS selection and the page tree ----------------------------------------------------------
+# --- the page tree and its text -------------------------------------------------------------
 
 
-def _selectors() -> list[tuple[str, Css]]:
-    found = [
-        (f"{module.__name__}.{name}", value)
-        for module in (classic, current, common, index_pages)
-        for name, value in vars(module).items()
-        if isinstance(value, Css)
-    ]
-    found += [(f"meta.{name}", value) for name, value in common._META.items()]
-    extra = ["#comments .dh1 a", "div > p", "header h1, header h2", "li > a[href*='news']", ".dh1, .dh2", "body > div .go-teaser__title", "ul li a", "a#atoc_next", "article", "img", "a[href*='forum']", "div#comments a", "[href]", "p a[href^='https']"]  # fmt: skip
-    return found + [(css, Css(css)) for css in extra]
+def _walked_text(node: common.Node) -> str:
+    """text_of as the Python walk reads it, without the shortcut through lexbor's text()."""
+    parts: list[str] = []
+    common._append_text(node, parts, None, False)
+    return "".join(parts)
 
 
 @pytest.mark.parametrize(("name", "body"), PAGES, ids=[name for name, _ in PAGES])
-def test_indexed_selection_is_cssselector_selection(name, body):
-    root = parse_utf8_page(body)
-    assert root is not None
-    elements = list(root.iter(etree.Element))
-    scopes = [root, *random.Random(name).sample(elements, min(15, len(elements)))]
-    selectors = _selectors()
-    with indexed(root):
-        for label, selector in selectors:
-            for scope in scopes:
-                got, expected = selector(scope), selector.fallback(scope)
-                assert len(got) == len(expected) and all(
-                    a is b for a, b in zip(got, expected, strict=True)
-                ), (label, scope.tag)
+def test_text_of_reads_what_the_walk_reads(name, body):
+    root = page_tree(body)
+    elements = root.css("*")
+    assert elements
+    for node in elements:
+        assert text_of(node) == _walked_text(node), (name, node.tag)
 
 
 @pytest.mark.parametrize(("name", "body"), PAGES, ids=[name for name, _ in PAGES])
-def test_tree_from_bytes_reads_as_the_selector_tree(name, body):
+def test_tree_from_bytes_reads_as_the_tree_from_text(name, body):
     url = "https://www.golem.de/news/x-2501-123456.html"
     response = HtmlResponse(url=url, body=body)
     if response.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
         pytest.skip("not a UTF-8 page")
-    fast = parse_utf8_page(body, url)
-    assert fast is not None
-    assert etree.tostring(fast) == etree.tostring(response.selector.root)
-    assert parse_page(fast, url) == _parse_page(response.selector.root, url)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"\xef\xbb\xbf<html><body><p>BOM</p></body></html>",
-        b"<html><body><p>nul \x00</p></body></html>",
-        b"<html><body><p>bad \xff\xfe bytes</p></body></html>",
-        b"\x1c<html><body><p>str.strip() strips \\x1c</p></body></html>",
-        b"<html><body><p>ends in a no-break space</p></body></html>\xc2\xa0",
-        b"   ",
-    ],
-)
-def test_tree_from_bytes_declines_what_it_cannot_match(body):
-    assert parse_utf8_page(body) is None
+    from_bytes, from_text = page_tree(body), page_tree(response.text)
+    assert from_bytes.html == from_text.html
+    assert parse_page(from_bytes, url) == parse_page(from_text, url)
 
 
 # --- the benchmark command --------------------------------------------------------------------
@@ -273,10 +244,10 @@ def test_bench_command_prints_ratios(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert re.search(r"^overall, all 1 pages .* \d+\.\d\dx", result.stdout, re.MULTILINE)
     assert "dateparser: loaded once per process" in result.stdout
-    assert re.search(r"^  \+ selector index .* \d+\.\d\dx", result.stdout, re.MULTILINE)
+    assert re.search(r"^  \+ layout parser .* \d+\.\d\dx", result.stdout, re.MULTILINE)
 
 
-@pytest.mark.parametrize("stage", ["parse", "tree", "index", "parser", "pipelines", "extract"])
+@pytest.mark.parametrize("stage", ["parse", "tree", "parser", "pipelines", "extract"])
 def test_instruction_count_stages_run(stage):
     """The stages counted under valgrind run (here without it, a few calls each)."""
     page = next(FIXTURES.glob("current-*.html"))

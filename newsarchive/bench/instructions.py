@@ -10,8 +10,8 @@ inside `functools.reduce` (the loop of timed calls; nothing else here uses it):
         extract ../shared/golem-pages/2025-09-09-current-199920.html 10
 
 and divide the "Collected" figure by CALLS. Stages: `parse` (lxml.html.fromstring, the
-benchmark's yardstick), `tree` (the tree extract builds), `index` (the selector index of an
-already built tree), `parser` (layout parser on an indexed tree, index included),
+benchmark's yardstick), `tree` (the tree extract builds), `parser` (layout parser on a
+built tree),
 `pipelines` (normalising pipelines and validation of a parsed item), `extract` (all of it).
 Without valgrind it just runs the calls.
 """
@@ -29,7 +29,7 @@ import lxml.html
 
 from newsarchive.bench.pages import FETCHED_AT
 
-STAGES = ("parse", "tree", "index", "parser", "pipelines", "extract")
+STAGES = ("parse", "tree", "parser", "pipelines", "extract")
 
 
 def stage_call(stage: str, body: bytes, url: str, calls: int) -> Callable[[], Any]:
@@ -40,17 +40,14 @@ def stage_call(stage: str, body: bytes, url: str, calls: int) -> Callable[[], An
     from newsarchive import extract
     from newsarchive.api import _pipelines
     from newsarchive.items import ArticleItem
-    from newsarchive.parsers import parse_page, parse_utf8_page
-    from newsarchive.parsers.select import DocumentIndex
+    from newsarchive.parsers import page_tree, parse_page
     from newsarchive.spiders.golem import GolemSpider
 
     if stage == "parse":
         return lambda: lxml.html.fromstring(body)
     if stage == "tree":
-        return lambda: parse_utf8_page(body)
-    root = parse_utf8_page(body)
-    if stage == "index":
-        return lambda: DocumentIndex(root)
+        return lambda: page_tree(body)
+    root = page_tree(body)
     if stage == "parser":
         return lambda: parse_page(root, url)
     if stage == "pipelines":

@@ -113,14 +113,13 @@ def time_page(page: Page, runs: int, warmup: int) -> Timing:
 
 # Where an extraction's time goes: each stage timed from the page's bytes, on a fresh tree
 # (as extract has it), so a stage's share is the difference between two neighbours.
-STAGES = ("tree", "+ selector index", "+ layout parser", "+ items, pipelines, validation")
+STAGES = ("tree", "+ layout parser", "+ items, pipelines, validation")
 
 
 def time_stages(page: Page, runs: int, warmup: int) -> list[float]:
     """Median ms of the bare parse, then of each cumulative stage of `extract`, alternating."""
     import newsarchive
-    from newsarchive.parsers import parse_page, parse_utf8_page
-    from newsarchive.parsers.select import DocumentIndex
+    from newsarchive.parsers import page_tree, parse_page
 
     body, url = page.body, page.url
 
@@ -129,9 +128,8 @@ def time_stages(page: Page, runs: int, warmup: int) -> list[float]:
 
     steps: list[Callable[[], Any]] = [
         lambda: lxml.html.fromstring(body),
-        lambda: parse_utf8_page(body),
-        lambda: DocumentIndex(parse_utf8_page(body)),
-        lambda: parse_page(parse_utf8_page(body), url),
+        lambda: page_tree(body),
+        lambda: parse_page(page_tree(body), url),
         extract,
     ]
     samples: list[list[int]] = [[] for _ in steps]

@@ -1,6 +1,6 @@
 """Text normalisation shared by every string field of a record (record-schema.md).
 
-Parsers hand over text as the markup gives it: entities decoded by lxml, but with the
+Parsers hand over text as the markup gives it: entities decoded by the parser, but with the
 white space, soft hyphens and no-break spaces of the page. These functions turn that into
 the one normal form the archive promises, so equal text always compares (and hashes) equal.
 """
@@ -48,7 +48,7 @@ def clean_text(value: str | None) -> str | None:
         return None
     if "&" in value and _ENTITY.search(value):
         # Only JSON-LD and attribute values still carry entities at this point (the classic
-        # layout writes them into its JSON strings); lxml has decoded those of the markup.
+        # layout writes them into its JSON strings); the parser has decoded those of the markup.
         value = html.unescape(value)
     value = " ".join(_visible_nfc(value).split())  # = _SPACES.sub(" ", ...).strip()
     if not value:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
-import lxml.html
-from lxml import etree
-from lxml.html import HtmlElement
+from selectolax.lexbor import LexborHTMLParser
 
 from newsarchive.parsers import classic, current
 from newsarchive.parsers.common import (
+    Node,
     NotAnArticle,
     RawArticle,
     article_path_match,
@@ -24,7 +23,6 @@ from newsarchive.parsers.common import (
     meta,
     text_of,
 )
-from newsarchive.parsers.select import indexed
 
 # Newest first: a page carrying both sets of markup is read as the newer era.
 LAYOUTS: tuple[ModuleType, ...] = (current, classic)
@@ -38,9 +36,8 @@ __all__ = [
     "LAYOUTS",
     "NotAnArticle",
     "RawArticle",
-    "parse_html",
+    "page_tree",
     "parse_page",
-    "parse_utf8_page",
     "is_complete",
     "looks_like_html",
 ]
@@ -49,7 +46,7 @@ __all__ = [
 def is_complete(body: bytes | str) -> bool:
     """Whether a document arrived whole: a cut download lacks its closing `</html>`.
 
-    lxml repairs a cut page silently, which would turn it into a shorter article; the
+    An HTML parser repairs a cut page silently, which would turn it into a shorter article; the
     closing tag in the last bytes is the cheap, reliable sign that nothing was lost.
     """
     tail = body[-4096:]
@@ -66,59 +63,19 @@ def looks_like_html(body: bytes | str) -> bool:
     return bool(_OPENING_TAG.search(head))
 
 
-def parse_html(body: bytes | str) -> HtmlElement:
-    return lxml.html.fromstring(body)
+def page_tree(html: bytes | str) -> Node:
+    """The root element of a page's tree. Bytes are read as UTF-8 (invalid sequences become
+    U+FFFD); a page in another encoding comes as text, decoded by the caller."""
+    return LexborHTMLParser(html).root
 
 
-# Bytes str.strip() removes but bytes.strip() keeps (the other ASCII white space is the same).
-_STR_ONLY_SPACE = frozenset(b"\x1c\x1d\x1e\x1f")
-# What lxml reports for bytes that are no UTF-8 (as parsel checks it).
-_ENCODING_ERRORS = frozenset(
-    {etree.ErrorTypes.ERR_INVALID_CHAR, etree.ErrorTypes.ERR_INVALID_ENCODING}
-)
-
-
-def parse_utf8_page(body: bytes, base_url: str | None = None) -> HtmlElement | None:
-    """The tree Scrapy's selector builds for a UTF-8 HTML page, built from its bytes.
-
-    The selector decodes the body, strips the text and encodes it back for lxml: two copies
-    of the page, costing a third as much as parsing it. Where the body is valid UTF-8 with
-    no NUL byte, and nothing at either end that str.strip() and bytes.strip() treat apart
-    (a BOM, other non-ASCII or control white space), the stripped bytes are exactly what
-    lxml would get, so it gets them directly, with the selector's parser options. The
-    elements are plain lxml elements: HtmlElement's class lookup is a Python call for
-    every element the parsers touch, and they use nothing HtmlElement adds.
-    Returns None where this does not hold: parse as the selector does then.
-    """
-    stripped = body.strip()
-    if not stripped or b"\x00" in stripped:
-        return None
-    first, last = stripped[0], stripped[-1]
-    if first >= 0x80 or last >= 0x80 or first in _STR_ONLY_SPACE or last in _STR_ONLY_SPACE:
-        return None
-    # collect_ids=False: no table for XPath id(), which nothing here uses (a few % faster).
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True, collect_ids=False)
-    try:
-        root = etree.fromstring(stripped, parser=parser, base_url=base_url)
-    except etree.XMLSyntaxError:
-        return None
-    if root is None or any(error.type in _ENCODING_ERRORS for error in parser.error_log):
-        return None
-    return root
-
-
-def is_consent_wall(root: HtmlElement) -> bool:
+def is_consent_wall(root: Node) -> bool:
     """The consent interstitial golem.de shows instead of a page to visitors without consent."""
     return any(_CONSENT.match(text_of(h1) or "") for h1 in _H1(root))
 
 
-def parse_page(root: HtmlElement, url: str) -> RawArticle | NotAnArticle:
+def parse_page(root: Node, url: str) -> RawArticle | NotAnArticle:
     """Raw article fields of one page, or why it is not an article."""
-    with indexed(root):  # the parsers' dozens of CSS queries, answered from one pass
-        return _parse_page(root, url)
-
-
-def _parse_page(root: HtmlElement, url: str) -> RawArticle | NotAnArticle:
     for layout in LAYOUTS:
         article = layout.find_article(root)
         if article is not None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml.html import HtmlElement
-
 from newsarchive.parsers.common import (
     SITE,
+    Node,
     RawArticle,
     absolute,
     article_id,
+    attr,
     canonical_article_url,
     canonical_url,
     css,
@@ -65,7 +65,7 @@ _VIDEO_LINK = css("a[href*='video.golem.de']")
 RELATED_HEADINGS = ("Verwandte Artikel",)
 
 
-def find_article(root: HtmlElement) -> HtmlElement | None:
+def find_article(root: Node) -> Node | None:
     """The article element when the page is in this layout, else None."""
     for article in _ARTICLE(root):
         if not has_class(article, "go-article") and _HEADLINE(article):
@@ -76,10 +76,10 @@ def find_article(root: HtmlElement) -> HtmlElement | None:
 _BOILERPLATE_CLASSES = frozenset({"supplementary", "social-tools", "table-jtoc"})
 
 
-def _is_boilerplate(element: HtmlElement, tag: str, classes: list[str]) -> bool:
+def _is_boilerplate(element: Node, tag: str, classes: list[str]) -> bool:
     if tag == "aside":  # ad tiles, job and seminar boxes
         return True
-    element_id = element.get("id") or ""
+    element_id = attr(element, "id") or ""
     if element_id.startswith("iqadtile"):
         return True
     if tag == "figure" and "Javascript" in (text_of(element) or ""):
@@ -87,25 +87,25 @@ def _is_boilerplate(element: HtmlElement, tag: str, classes: list[str]) -> bool:
     return not _BOILERPLATE_CLASSES.isdisjoint(classes)
 
 
-def _image(figure: HtmlElement, base: str) -> dict[str, str | None] | None:
+def _image(figure: Node, base: str) -> dict[str, str | None] | None:
     img = first(_IMG(figure))
-    if img is None or not img.get("src"):
+    if img is None or not attr(img, "src"):
         return None
     return {
-        "url": absolute(img.get("src"), base),
+        "url": absolute(attr(img, "src"), base),
         "caption": text_of(first(_CAPTION(figure))),
         "credit": text_of(first(_CREDIT(figure))),
-        "alt": img.get("alt"),
+        "alt": attr(img, "alt"),
     }
 
 
 def _figure_handler(raw: RawArticle, base: str):
-    def on_figure(figure: HtmlElement) -> None:
+    def on_figure(figure: Node) -> None:
         video = first(_VIDEO_LINK(figure))
         if video is not None:
             raw.videos.append(
                 {
-                    "url": absolute(video.get("href"), base),
+                    "url": absolute(attr(video, "href"), base),
                     "title": text_of(video),
                     "duration": text_of(figure),
                 }
@@ -118,14 +118,14 @@ def _figure_handler(raw: RawArticle, base: str):
     return on_figure
 
 
-def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
+def _related(root: Node, base: str) -> list[dict[str, str | None]]:
     related = []
     for widget in _TEASER_WIDGETS(root):
         heading = (text_of(first(_WIDGET_HEADER(widget))) or "").strip()
         if heading not in RELATED_HEADINGS:
             continue
         for link in _WIDGET_LINKS(widget):
-            url = canonical_article_url(absolute(link.get("href"), base) or "")
+            url = canonical_article_url(absolute(attr(link, "href"), base) or "")
             if url:
                 related.append(
                     {
@@ -137,17 +137,17 @@ def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
     return related
 
 
-def _authors(root: HtmlElement, jsonld: dict[str, Any], base: str) -> list[dict[str, Any]]:
+def _authors(root: Node, jsonld: dict[str, Any], base: str) -> list[dict[str, Any]]:
     links = _AUTHOR_LINKS(root)
     if links:
-        return [{"name": text_of(a), "url": absolute(a.get("href"), base)} for a in links]
+        return [{"name": text_of(a), "url": absolute(attr(a, "href"), base)} for a in links]
     names = [text_of(span) for span in _AUTHOR_NAMES(root)]
     if names:
         return [{"name": name, "url": None} for name in names if name]
     return jsonld_authors(jsonld)
 
 
-def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
+def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     """Raw fields of a classic article page (`article` from `find_article`)."""
     jsonld = news_article_jsonld(root)
     url = canonical_url(root, page_url, jsonld)
@@ -165,7 +165,7 @@ def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
 
     pubdate = first(_PUBDATE(article))
     raw.published_display = text_of(pubdate)
-    raw.published_machine = [pubdate.get("datetime") if pubdate is not None else None]
+    raw.published_machine = [attr(pubdate, "datetime") if pubdate is not None else None]
     raw.published_machine.append(jsonld.get("datePublished"))
     raw.modified_machine = [jsonld.get("dateModified")]
 
@@ -184,9 +184,9 @@ def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
     count = first(_COMMENTS_COUNT(root))
     raw.comment_count = parse_count(text_of(count)) if count is not None else None
     comments = first(_COMMENTS_URL(root))
-    raw.comments_url = absolute(comments.get("href"), base) if comments is not None else None
+    raw.comments_url = absolute(attr(comments, "href"), base) if comments is not None else None
     raw.related = _related(root, base)
     next_page = first(_NEXT_PAGE(root))
-    raw.next_page_url = absolute(next_page.get("href"), base) if next_page is not None else None
-    raw.page_urls = [absolute(a.get("href"), base) for a in _TOC_LINKS(root)]
+    raw.next_page_url = absolute(attr(next_page, "href"), base) if next_page is not None else None
+    raw.page_urls = [absolute(attr(a, "href"), base) for a in _TOC_LINKS(root)]
     return raw

@@ -6,14 +6,14 @@ Recognised by `article.go-article` with a `header.go-article-header h1`. The bod
 
 from __future__ import annotations
 
-from lxml.html import HtmlElement
-
 from newsarchive.parsers.common import (
     SITE,
     SPONSORED_LABEL,
+    Node,
     RawArticle,
     absolute,
     article_id,
+    attr,
     canonical_article_url,
     canonical_url,
     css,
@@ -77,45 +77,45 @@ _BOILERPLATE_CLASSES = frozenset(
 )
 
 
-def find_article(root: HtmlElement) -> HtmlElement | None:
+def find_article(root: Node) -> Node | None:
     for article in _ARTICLE(root):
         if _HEADER(article):
             return article
     return None
 
 
-def _is_boilerplate(element: HtmlElement, tag: str, classes: list[str]) -> bool:
+def _is_boilerplate(element: Node, tag: str, classes: list[str]) -> bool:
     return tag in _BOILERPLATE_TAGS or not _BOILERPLATE_CLASSES.isdisjoint(classes)
 
 
 def _figure_handler(raw: RawArticle, base: str):
-    def on_figure(figure: HtmlElement) -> None:
+    def on_figure(figure: Node) -> None:
         if has_class(figure, "go-video"):
             link = first(_VIDEO_LINK(figure))
             raw.videos.append(
                 {
-                    "url": absolute(link.get("href"), base) if link is not None else None,
+                    "url": absolute(attr(link, "href"), base) if link is not None else None,
                     "title": text_of(link),
                     "duration": duration_iso(text_of(first(_FIGCAPTION(figure)))),
                 }
             )
             return
         img = first(_IMG(figure))
-        if img is None or not img.get("src"):
+        if img is None or not attr(img, "src"):
             return
         raw.images.append(
             {
-                "url": absolute(img.get("src"), base),
+                "url": absolute(attr(img, "src"), base),
                 "caption": text_of(first(_MEDIA_CAPTION(figure))),
                 "credit": text_of(first(_MEDIA_CREDIT(figure))),
-                "alt": img.get("alt"),
+                "alt": attr(img, "alt"),
             }
         )
 
     return on_figure
 
 
-def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
+def _related(root: Node, base: str) -> list[dict[str, str | None]]:
     related = []
     for block in _TEASER_BLOCKS(root):
         heading = " ".join((text_of(first(_BLOCK_HEADING(block))) or "").split())
@@ -124,7 +124,7 @@ def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
         for teaser in _TEASERS(block):
             link = first(_TEASER_LINK(teaser))
             url = (
-                canonical_article_url(absolute(link.get("href"), base) or "")
+                canonical_article_url(absolute(attr(link, "href"), base) or "")
                 if link is not None
                 else None
             )
@@ -139,7 +139,7 @@ def _related(root: HtmlElement, base: str) -> list[dict[str, str | None]]:
     return related
 
 
-def _kicker(header: HtmlElement) -> tuple[str | None, bool]:
+def _kicker(header: Node) -> tuple[str | None, bool]:
     """Kicker text without the sponsored label, and whether that label was there."""
     kicker = first(_KICKER(header))
     if kicker is None:
@@ -147,7 +147,7 @@ def _kicker(header: HtmlElement) -> tuple[str | None, bool]:
     return text_of(kicker, exclude=SPONSORED_LABEL), bool(SPONSORED_LABEL(kicker))
 
 
-def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
+def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     """Raw fields of a current-layout article page (`article` from `find_article`)."""
     jsonld = news_article_jsonld(root)
     url = canonical_url(root, page_url, jsonld)
@@ -163,12 +163,12 @@ def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
     raw.genre = genre_from_byline(text_of(first(_BYLINE(header))))
     authors = _AUTHORS(header)
     raw.authors = [
-        {"name": text_of(a), "url": absolute(a.get("href"), base)} for a in authors
+        {"name": text_of(a), "url": absolute(attr(a, "href"), base)} for a in authors
     ] or jsonld_authors(jsonld)
 
     time = first(_TIME(header))
     raw.published_display = text_of(time)
-    raw.published_machine = [time.get("datetime") if time is not None else None]
+    raw.published_machine = [attr(time, "datetime") if time is not None else None]
     raw.published_machine.append(jsonld.get("datePublished"))
     raw.modified_machine = [jsonld.get("dateModified")]
 
@@ -181,9 +181,9 @@ def parse(root: HtmlElement, article: HtmlElement, page_url: str) -> RawArticle:
     count = first(_COMMENT_COUNT(article))
     raw.comment_count = parse_count(text_of(count)) if count is not None else None
     forum = first(_FORUM_LINK(root))
-    raw.comments_url = absolute(forum.get("href"), base) if forum is not None else None
+    raw.comments_url = absolute(attr(forum, "href"), base) if forum is not None else None
     raw.related = _related(root, base)
     next_page = first(_NEXT_PAGE(root))
-    raw.next_page_url = absolute(next_page.get("href"), base) if next_page is not None else None
-    raw.page_urls = [absolute(a.get("href"), base) for a in _PAGINATION_LINKS(root)]
+    raw.next_page_url = absolute(attr(next_page, "href"), base) if next_page is not None else None
+    raw.page_urls = [absolute(attr(a, "href"), base) for a in _PAGINATION_LINKS(root)]
     return raw

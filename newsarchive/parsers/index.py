@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lxml.html import HtmlElement
-
 from newsarchive.parsers.common import (
     SITE,
     SPONSORED_LABEL,
+    Node,
     absolute,
     article_id,
+    attr,
     canonical_article_url,
     css,
     first,
@@ -47,42 +47,51 @@ class RawTeaser:
     image: dict[str, Any] | None
 
 
-def _block_heading(teaser: HtmlElement) -> str | None:
-    """The heading of the nearest enclosing block that has one."""
-    for ancestor in teaser.iterancestors():
-        if ancestor.tag in ("body", "html"):
-            return None
-        classes = (ancestor.get("class") or "").split()
-        if "go-teaser-block" in classes:
-            heading = first(ancestor.xpath(".//*[contains(@class, 'go-teaser-block__heading')]"))
-            return text_of(heading)
-        heading = first(
-            ancestor.xpath(
-                "./*[contains(concat(' ', normalize-space(@class), ' '), ' header ')"
-                " or self::h2 or self::h3]"
-            )
-        )
-        if heading is not None and (text_of(heading) or "").strip():
-            return text_of(heading)
+_BLOCK_HEADING = css("[class*='go-teaser-block__heading']")
+
+
+def _child_heading(node: Node) -> Node | None:
+    """A classic block's heading: its first child with class "header", or h2 or h3."""
+    for child in node.iter():
+        if child.tag in ("h2", "h3") or (
+            child.is_element_node and "header" in (attr(child, "class") or "").split()
+        ):
+            return child
     return None
 
 
-def _image(teaser: HtmlElement, base: str) -> dict[str, Any] | None:
+def _block_heading(teaser: Node) -> str | None:
+    """The heading of the nearest enclosing block that has one."""
+    ancestor = teaser.parent
+    while ancestor is not None and ancestor.tag not in ("body", "html"):
+        classes = (attr(ancestor, "class") or "").split()
+        if "go-teaser-block" in classes:
+            return text_of(_BLOCK_HEADING.first(ancestor))
+        heading = _child_heading(ancestor)
+        if heading is not None and (text_of(heading) or "").strip():
+            return text_of(heading)
+        ancestor = ancestor.parent
+    return None
+
+
+def _image(teaser: Node, base: str) -> dict[str, Any] | None:
     img = first(_IMG(teaser))
-    if img is None or not img.get("src"):
+    if img is None or not attr(img, "src"):
         return None
     # Teaser images carry caption and credit only in the alt text ("C (Bild: X) X").
     return {
-        "url": absolute(img.get("src"), base),
+        "url": absolute(attr(img, "src"), base),
         "caption": None,
         "credit": None,
-        "alt": img.get("alt"),
+        "alt": attr(img, "alt"),
     }
 
 
-def _teaser(teaser: HtmlElement, link: HtmlElement | None, kicker, title, summary, base):
+def _teaser(teaser: Node, link: Node | None, kicker, title, summary, base):
     url = (
-        canonical_article_url(absolute(link.get("href"), base) or "") if link is not None else None
+        canonical_article_url(absolute(attr(link, "href"), base) or "")
+        if link is not None
+        else None
     )
     if not url:
         return None
@@ -96,7 +105,7 @@ def _teaser(teaser: HtmlElement, link: HtmlElement | None, kicker, title, summar
     )
 
 
-def teasers(root: HtmlElement, base: str = SITE) -> list[RawTeaser]:
+def teasers(root: Node, base: str = SITE) -> list[RawTeaser]:
     """Teasers of article links in page order (both layouts' markup)."""
     found = []
     for teaser in _ANY_TEASER(root):  # an XPath union: document order
@@ -111,14 +120,14 @@ def teasers(root: HtmlElement, base: str = SITE) -> list[RawTeaser]:
     return found
 
 
-def links(root: HtmlElement, base: str) -> list[str]:
+def links(root: Node, base: str) -> list[str]:
     """Every link on a page, absolute, in page order (the spider filters and canonicalises)."""
-    return [absolute(a.get("href"), base) for a in _LINKS(root) if a.get("href")]
+    return [absolute(attr(a, "href"), base) for a in _LINKS(root) if attr(a, "href")]
 
 
-def next_page(root: HtmlElement, base: str) -> str | None:
+def next_page(root: Node, base: str) -> str | None:
     link = first(_NEXT_PAGE(root))
-    return absolute(link.get("href"), base) if link is not None else None
+    return absolute(attr(link, "href"), base) if link is not None else None
 
 
 __all__ = ["RawTeaser", "article_id", "links", "next_page", "teasers"]

@@ -22,7 +22,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
@@ -34,9 +34,8 @@ from newsarchive.parsers import (
     is_complete,
     is_consent_wall,
     looks_like_html,
-    parse_html,
+    page_tree,
     parse_page,
-    parse_utf8_page,
 )
 from newsarchive.parsers import index as index_pages
 from newsarchive.parsers.common import SITE, article_id, canonical_article_url, page_number
@@ -245,7 +244,7 @@ class GolemSpider(scrapy.Spider):
             self.count("newsarchive/index/not_html")
             self.logger.warning("index page %s is no HTML page", response.url)
             return
-        root = response.selector.root
+        root = self.page_root(response)
         if is_consent_wall(root):
             yield from self.consent_wall(response)
             return
@@ -315,20 +314,18 @@ class GolemSpider(scrapy.Spider):
         return parse_page(self.page_root(response), response.url)
 
     def page_root(self, response: Response) -> Any:
-        """The page's element tree, parsed once for both the article parser and the links.
+        """The page's element tree, parsed once for both the parsers and the links.
 
-        A UTF-8 HTML page is parsed from its bytes (see `parse_utf8_page`); any other page as
-        the response's selector parses it.
+        A UTF-8 page is parsed from its bytes; a page in another encoding from the text
+        Scrapy decoded (headers, BOM, meta charset, as it decides).
         """
         cached = self._page_root
         if cached is not None and cached[0] is response:
             return cached[1]
-        root = None
-        if isinstance(response, HtmlResponse) and codecs.lookup(response.encoding).name == "utf-8":
-            root = parse_utf8_page(response.body, response.url)
-        if root is None:
-            selector = getattr(response, "selector", None)
-            root = selector.root if selector is not None else parse_html(response.body)
+        utf8 = not isinstance(response, TextResponse) or (
+            codecs.lookup(response.encoding).name == "utf-8"
+        )
+        root = page_tree(response.body if utf8 else response.text)
         self._page_root = (response, root)
         return root
 
