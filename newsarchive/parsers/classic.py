@@ -18,7 +18,6 @@ from newsarchive.parsers.common import (
     canonical_article_url,
     canonical_url,
     css,
-    first,
     genre_from_byline,
     has_class,
     jsonld_authors,
@@ -88,20 +87,20 @@ def _is_boilerplate(element: Node, tag: str, classes: list[str]) -> bool:
 
 
 def _image(figure: Node, base: str) -> dict[str, str | None] | None:
-    img = first(_IMG(figure))
+    img = _IMG.first(figure)
     if img is None or not attr(img, "src"):
         return None
     return {
         "url": absolute(attr(img, "src"), base),
-        "caption": text_of(first(_CAPTION(figure))),
-        "credit": text_of(first(_CREDIT(figure))),
+        "caption": text_of(_CAPTION.first(figure)),
+        "credit": text_of(_CREDIT.first(figure)),
         "alt": attr(img, "alt"),
     }
 
 
 def _figure_handler(raw: RawArticle, base: str):
     def on_figure(figure: Node) -> None:
-        video = first(_VIDEO_LINK(figure))
+        video = _VIDEO_LINK.first(figure)
         if video is not None:
             raw.videos.append(
                 {
@@ -121,7 +120,7 @@ def _figure_handler(raw: RawArticle, base: str):
 def _related(root: Node, base: str) -> list[dict[str, str | None]]:
     related = []
     for widget in _TEASER_WIDGETS(root):
-        heading = (text_of(first(_WIDGET_HEADER(widget))) or "").strip()
+        heading = (text_of(_WIDGET_HEADER.first(widget)) or "").strip()
         if heading not in RELATED_HEADINGS:
             continue
         for link in _WIDGET_LINKS(widget):
@@ -130,8 +129,8 @@ def _related(root: Node, base: str) -> list[dict[str, str | None]]:
                 related.append(
                     {
                         "url": url,
-                        "kicker": text_of(first(_WIDGET_KICKER(link))),
-                        "title": text_of(first(_WIDGET_TITLE(link))),
+                        "kicker": text_of(_WIDGET_KICKER.first(link)),
+                        "title": text_of(_WIDGET_TITLE.first(link)),
                     }
                 )
     return related
@@ -155,38 +154,38 @@ def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     # Links resolve against the page's canonical URL, not wherever it was served from
     # (a replica, a file), so records name golem.de's own URLs.
     base = url or SITE
-    headline = first(_HEADLINE(article))
-    kicker, title = first(_KICKER(headline)), first(_TITLE(headline))
+    headline = _HEADLINE.first(article)
+    kicker, title = _KICKER.first(headline), _TITLE.first(headline)
     raw.kicker = text_of(kicker)
     raw.title = text_of(title) if title is not None else text_of(headline)
-    raw.summary = text_of(first(_SUMMARY(article)))
-    raw.genre = genre_from_byline(text_of(first(_BYLINE_TYPE(article))) or "")
+    raw.summary = text_of(_SUMMARY.first(article))
+    raw.genre = genre_from_byline(text_of(_BYLINE_TYPE.first(article)) or "")
     raw.authors = _authors(article, jsonld, base)
 
-    pubdate = first(_PUBDATE(article))
+    pubdate = _PUBDATE.first(article)
     raw.published_display = text_of(pubdate)
     raw.published_machine = [attr(pubdate, "datetime") if pubdate is not None else None]
     raw.published_machine.append(jsonld.get("datePublished"))
     raw.modified_machine = [jsonld.get("dateModified")]
 
     on_figure = _figure_handler(raw, base)
-    hero = first(_HERO(article))
+    hero = _HERO.first(article)
     if hero is not None:
         on_figure(hero)
-    body = first(_BODY(article))
+    body = _BODY.first(article)
     if body is not None:
         raw.body = walk_body(body, is_boilerplate=_is_boilerplate, on_figure=on_figure)
 
     raw.topics = [t for t in (text_of(a) for a in _TOPICS(root)) if t] or keyword_topics(root)
     raw.paywall = paywalled(root, jsonld, _PAYWALL)
     raw.opinion = opinion(root)
-    raw.sponsored = bool(_SPONSORED(article))
-    count = first(_COMMENTS_COUNT(root))
+    raw.sponsored = _SPONSORED.first(article) is not None
+    count = _COMMENTS_COUNT.first(root)
     raw.comment_count = parse_count(text_of(count)) if count is not None else None
-    comments = first(_COMMENTS_URL(root))
+    comments = _COMMENTS_URL.first(root)
     raw.comments_url = absolute(attr(comments, "href"), base) if comments is not None else None
     raw.related = _related(root, base)
-    next_page = first(_NEXT_PAGE(root))
+    next_page = _NEXT_PAGE.first(root)
     raw.next_page_url = absolute(attr(next_page, "href"), base) if next_page is not None else None
     raw.page_urls = [absolute(attr(a, "href"), base) for a in _TOC_LINKS(root)]
     return raw

@@ -141,9 +141,15 @@ def text_of(
     """
     if node is None:
         return None
-    if not keep_breaks and exclude is None and node.css_first(_HIDDEN) is None:
-        # Nothing hidden at or below: lexbor joins the text nodes (comments have none).
-        return node.text(deep=True, separator="", strip=False)
+    if not keep_breaks and exclude is None:
+        child = node.child
+        if child is None:
+            return ""
+        if child.next is None and child.tag == "-text":  # one text node, the commonest case
+            return child.text_content or ""
+        if node.css_first(_HIDDEN) is None:
+            # Nothing hidden at or below: lexbor joins the text nodes (comments have none).
+            return node.text(deep=True, separator="", strip=False)
     excluded = set(exclude(node)) if exclude is not None else None
     if excluded and node in excluded:
         return ""

@@ -18,7 +18,6 @@ from newsarchive.parsers.common import (
     canonical_url,
     css,
     duration_iso,
-    first,
     genre_from_byline,
     has_class,
     jsonld_authors,
@@ -91,23 +90,23 @@ def _is_boilerplate(element: Node, tag: str, classes: list[str]) -> bool:
 def _figure_handler(raw: RawArticle, base: str):
     def on_figure(figure: Node) -> None:
         if has_class(figure, "go-video"):
-            link = first(_VIDEO_LINK(figure))
+            link = _VIDEO_LINK.first(figure)
             raw.videos.append(
                 {
                     "url": absolute(attr(link, "href"), base) if link is not None else None,
                     "title": text_of(link),
-                    "duration": duration_iso(text_of(first(_FIGCAPTION(figure)))),
+                    "duration": duration_iso(text_of(_FIGCAPTION.first(figure))),
                 }
             )
             return
-        img = first(_IMG(figure))
+        img = _IMG.first(figure)
         if img is None or not attr(img, "src"):
             return
         raw.images.append(
             {
                 "url": absolute(attr(img, "src"), base),
-                "caption": text_of(first(_MEDIA_CAPTION(figure))),
-                "credit": text_of(first(_MEDIA_CREDIT(figure))),
+                "caption": text_of(_MEDIA_CAPTION.first(figure)),
+                "credit": text_of(_MEDIA_CREDIT.first(figure)),
                 "alt": attr(img, "alt"),
             }
         )
@@ -118,11 +117,11 @@ def _figure_handler(raw: RawArticle, base: str):
 def _related(root: Node, base: str) -> list[dict[str, str | None]]:
     related = []
     for block in _TEASER_BLOCKS(root):
-        heading = " ".join((text_of(first(_BLOCK_HEADING(block))) or "").split())
+        heading = " ".join((text_of(_BLOCK_HEADING.first(block)) or "").split())
         if heading not in RELATED_HEADINGS:
             continue
         for teaser in _TEASERS(block):
-            link = first(_TEASER_LINK(teaser))
+            link = _TEASER_LINK.first(teaser)
             url = (
                 canonical_article_url(absolute(attr(link, "href"), base) or "")
                 if link is not None
@@ -132,8 +131,8 @@ def _related(root: Node, base: str) -> list[dict[str, str | None]]:
                 related.append(
                     {
                         "url": url,
-                        "kicker": text_of(first(_TEASER_KICKER(teaser))),
-                        "title": text_of(first(_TEASER_TITLE(teaser))),
+                        "kicker": text_of(_TEASER_KICKER.first(teaser)),
+                        "title": text_of(_TEASER_TITLE.first(teaser)),
                     }
                 )
     return related
@@ -141,10 +140,10 @@ def _related(root: Node, base: str) -> list[dict[str, str | None]]:
 
 def _kicker(header: Node) -> tuple[str | None, bool]:
     """Kicker text without the sponsored label, and whether that label was there."""
-    kicker = first(_KICKER(header))
+    kicker = _KICKER.first(header)
     if kicker is None:
         return None, False
-    return text_of(kicker, exclude=SPONSORED_LABEL), bool(SPONSORED_LABEL(kicker))
+    return text_of(kicker, exclude=SPONSORED_LABEL), SPONSORED_LABEL.first(kicker) is not None
 
 
 def parse(root: Node, article: Node, page_url: str) -> RawArticle:
@@ -155,18 +154,18 @@ def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     # Links resolve against the page's canonical URL, not wherever it was served from
     # (a replica, a file), so records name golem.de's own URLs.
     base = url or SITE
-    header = first(_HEADER(article))
+    header = _HEADER.first(article)
     raw.kicker, raw.sponsored = _kicker(header)
-    title = first(_TITLE(header))
-    raw.title = text_of(title) if title is not None else text_of(first(_HEADLINE(header)))
-    raw.summary = text_of(first(_SUMMARY(header)))
-    raw.genre = genre_from_byline(text_of(first(_BYLINE(header))))
+    title = _TITLE.first(header)
+    raw.title = text_of(title) if title is not None else text_of(_HEADLINE.first(header))
+    raw.summary = text_of(_SUMMARY.first(header))
+    raw.genre = genre_from_byline(text_of(_BYLINE.first(header)))
     authors = _AUTHORS(header)
     raw.authors = [
         {"name": text_of(a), "url": absolute(attr(a, "href"), base)} for a in authors
     ] or jsonld_authors(jsonld)
 
-    time = first(_TIME(header))
+    time = _TIME.first(header)
     raw.published_display = text_of(time)
     raw.published_machine = [attr(time, "datetime") if time is not None else None]
     raw.published_machine.append(jsonld.get("datePublished"))
@@ -178,12 +177,12 @@ def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     raw.topics = [t for t in (text_of(a) for a in _TAGS(root)) if t] or keyword_topics(root)
     raw.paywall = paywalled(root, jsonld, _PAYWALL)
     raw.opinion = opinion(root)
-    count = first(_COMMENT_COUNT(article))
+    count = _COMMENT_COUNT.first(article)
     raw.comment_count = parse_count(text_of(count)) if count is not None else None
-    forum = first(_FORUM_LINK(root))
+    forum = _FORUM_LINK.first(root)
     raw.comments_url = absolute(attr(forum, "href"), base) if forum is not None else None
     raw.related = _related(root, base)
-    next_page = first(_NEXT_PAGE(root))
+    next_page = _NEXT_PAGE.first(root)
     raw.next_page_url = absolute(attr(next_page, "href"), base) if next_page is not None else None
     raw.page_urls = [absolute(attr(a, "href"), base) for a in _PAGINATION_LINKS(root)]
     return raw

@@ -19,7 +19,6 @@ from newsarchive.parsers.common import (
     attr,
     canonical_article_url,
     css,
-    first,
     text_of,
 )
 
@@ -75,7 +74,7 @@ def _block_heading(teaser: Node) -> str | None:
 
 
 def _image(teaser: Node, base: str) -> dict[str, Any] | None:
-    img = first(_IMG(teaser))
+    img = _IMG.first(teaser)
     if img is None or not attr(img, "src"):
         return None
     # Teaser images carry caption and credit only in the alt text ("C (Bild: X) X").
@@ -98,9 +97,9 @@ def _teaser(teaser: Node, link: Node | None, kicker, title, summary, base):
     return RawTeaser(
         block=_block_heading(teaser),
         url=url,
-        kicker=text_of(first(kicker(teaser)), exclude=SPONSORED_LABEL),
-        title=text_of(first(title(teaser))),
-        summary=text_of(first(summary(teaser))),
+        kicker=text_of(kicker.first(teaser), exclude=SPONSORED_LABEL),
+        title=text_of(title.first(teaser)),
+        summary=text_of(summary.first(teaser)),
         image=_image(teaser, base),
     )
 
@@ -110,10 +109,10 @@ def teasers(root: Node, base: str = SITE) -> list[RawTeaser]:
     found = []
     for teaser in _ANY_TEASER(root):  # an XPath union: document order
         if teaser.tag == "article":
-            link = first(_CURRENT_LINK(teaser))
+            link = _CURRENT_LINK.first(teaser)
             raw = _teaser(teaser, link, _CURRENT_KICKER, _CURRENT_TITLE, _CURRENT_TEXT, base)
         else:
-            link = first(_CLASSIC_LINK(teaser))
+            link = _CLASSIC_LINK.first(teaser)
             raw = _teaser(teaser, link, _CLASSIC_KICKER, _CLASSIC_TITLE, _CLASSIC_SUMMARY, base)
         if raw:
             found.append(raw)
@@ -126,7 +125,7 @@ def links(root: Node, base: str) -> list[str]:
 
 
 def next_page(root: Node, base: str) -> str | None:
-    link = first(_NEXT_PAGE(root))
+    link = _NEXT_PAGE.first(root)
     return absolute(attr(link, "href"), base) if link is not None else None
 
 
