@@ -131,6 +131,18 @@ def test_fixture_records(name, expected):
     assert record["word_count"] == len(record["text"].split())
 
 
+@pytest.mark.parametrize("encoding", ["windows-1252", "iso-8859-15"])
+def test_a_page_in_a_legacy_encoding_gives_the_same_record(encoding):
+    """Old golem.de pages were not UTF-8: the page is read from the text Scrapy decodes."""
+    name = "classic-analyse-2501-300101.html"
+    text = (
+        page(name).decode("utf-8").replace('<meta charset="UTF-8">', f'<meta charset="{encoding}">')
+    )
+    url = f"https://example.test/{name}"
+    legacy = newsarchive.extract(text.encode(encoding), url, fetched_at=FETCHED)
+    assert_same_fields(legacy, CLASSIC)
+
+
 @pytest.mark.parametrize("name", ["consent-wall.html", "topic-page.html"])
 def test_pages_that_are_no_article(name):
     assert newsarchive.extract(page(name), f"https://www.golem.de/{name}") is None
