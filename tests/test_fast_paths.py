@@ -201,6 +201,26 @@ def test_absolute_agrees_with_urljoin():
             assert absolute(url, base) == expected, (url, base)
 
 
+def test_site_prefix_test_agrees_with_the_host_test():
+    from urllib.parse import urlsplit
+
+    from newsarchive.spiders.golem import GOLEM_HOSTS, GolemSpider
+
+    spider = GolemSpider()
+    pieces = ["https://", "http://", "HTTPS://", "www.golem.de", "golem.de", "rss.golem.de", "evil.com", ".", "/", "@", ":8080", "?x", "#f", "news", "www.golem.de.evil.com", "\t"]  # fmt: skip
+    rng = random.Random(5)
+    for _ in range(20000):
+        # Half of them start like a site URL, so the shortcut is taken often.
+        start = rng.choice(spider.site_prefixes) if rng.random() < 0.5 else ""
+        url = start + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            continue
+        expected = host in GOLEM_HOSTS or host == spider.base.hostname
+        assert spider.is_site_url(url) == expected, url
+
+
 # --- the page tree and its text -------------------------------------------------------------
 
 
