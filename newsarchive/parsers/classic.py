@@ -9,25 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from newsarchive.parsers.common import (
-    SITE,
     Node,
     RawArticle,
     absolute,
-    article_id,
     attr,
     canonical_article_url,
-    canonical_url,
     css,
     genre_from_byline,
     has_class,
     jsonld_authors,
-    keyword_topics,
-    news_article_jsonld,
+    link_url,
     opinion,
-    page_number,
     parse_count,
     paywalled,
+    set_dates,
+    start_article,
     text_of,
+    topics,
     walk_body,
 )
 
@@ -67,7 +65,7 @@ RELATED_HEADINGS = ("Verwandte Artikel",)
 def find_article(root: Node) -> Node | None:
     """The article element when the page is in this layout, else None."""
     for article in _ARTICLE(root):
-        if not has_class(article, "go-article") and _HEADLINE(article):
+        if not has_class(article, "go-article") and _HEADLINE.first(article) is not None:
             return article
     return None
 
@@ -104,7 +102,7 @@ def _figure_handler(raw: RawArticle, base: str):
         if video is not None:
             raw.videos.append(
                 {
-                    "url": absolute(attr(video, "href"), base),
+                    "url": link_url(video, base),
                     "title": text_of(video),
                     "duration": text_of(figure),
                 }
@@ -124,7 +122,7 @@ def _related(root: Node, base: str) -> list[dict[str, str | None]]:
         if heading not in RELATED_HEADINGS:
             continue
         for link in _WIDGET_LINKS(widget):
-            url = canonical_article_url(absolute(attr(link, "href"), base) or "")
+            url = canonical_article_url(link_url(link, base) or "")
             if url:
                 related.append(
                     {
@@ -139,7 +137,7 @@ def _related(root: Node, base: str) -> list[dict[str, str | None]]:
 def _authors(root: Node, jsonld: dict[str, Any], base: str) -> list[dict[str, Any]]:
     links = _AUTHOR_LINKS(root)
     if links:
-        return [{"name": text_of(a), "url": absolute(attr(a, "href"), base)} for a in links]
+        return [{"name": text_of(a), "url": link_url(a, base)} for a in links]
     names = [text_of(span) for span in _AUTHOR_NAMES(root)]
     if names:
         return [{"name": name, "url": None} for name in names if name]
@@ -148,12 +146,7 @@ def _authors(root: Node, jsonld: dict[str, Any], base: str) -> list[dict[str, An
 
 def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     """Raw fields of a classic article page (`article` from `find_article`)."""
-    jsonld = news_article_jsonld(root)
-    url = canonical_url(root, page_url, jsonld)
-    raw = RawArticle(layout=LAYOUT, url=url, id=article_id(url), page=page_number(page_url))
-    # Links resolve against the page's canonical URL, not wherever it was served from
-    # (a replica, a file), so records name golem.de's own URLs.
-    base = url or SITE
+    raw, jsonld, base = start_article(root, page_url, LAYOUT)
     headline = _HEADLINE.first(article)
     kicker, title = _KICKER.first(headline), _TITLE.first(headline)
     raw.kicker = text_of(kicker)
@@ -163,10 +156,7 @@ def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     raw.authors = _authors(article, jsonld, base)
 
     pubdate = _PUBDATE.first(article)
-    raw.published_display = text_of(pubdate)
-    raw.published_machine = [attr(pubdate, "datetime") if pubdate is not None else None]
-    raw.published_machine.append(jsonld.get("datePublished"))
-    raw.modified_machine = [jsonld.get("dateModified")]
+    set_dates(raw, pubdate, jsonld)
 
     on_figure = _figure_handler(raw, base)
     hero = _HERO.first(article)
@@ -176,16 +166,16 @@ def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     if body is not None:
         raw.body = walk_body(body, is_boilerplate=_is_boilerplate, on_figure=on_figure)
 
-    raw.topics = [t for t in (text_of(a) for a in _TOPICS(root)) if t] or keyword_topics(root)
+    raw.topics = topics(_TOPICS(root), root)
     raw.paywall = paywalled(root, jsonld, _PAYWALL)
     raw.opinion = opinion(root)
     raw.sponsored = _SPONSORED.first(article) is not None
     count = _COMMENTS_COUNT.first(root)
-    raw.comment_count = parse_count(text_of(count)) if count is not None else None
+    raw.comment_count = parse_count(text_of(count))
     comments = _COMMENTS_URL.first(root)
-    raw.comments_url = absolute(attr(comments, "href"), base) if comments is not None else None
+    raw.comments_url = link_url(comments, base)
     raw.related = _related(root, base)
     next_page = _NEXT_PAGE.first(root)
-    raw.next_page_url = absolute(attr(next_page, "href"), base) if next_page is not None else None
-    raw.page_urls = [absolute(attr(a, "href"), base) for a in _TOC_LINKS(root)]
+    raw.next_page_url = link_url(next_page, base)
+    raw.page_urls = [link_url(a, base) for a in _TOC_LINKS(root)]
     return raw

@@ -99,10 +99,6 @@ def css(selector: str) -> Selector:
     return Selector(selector)
 
 
-def first(elements: list[Node]) -> Node | None:
-    return elements[0] if elements else None
-
-
 def attr(node: Node, name: str) -> str | None:
     """An attribute's value as the page gives it (entities decoded); None when absent."""
     return node.attrs.get(name)
@@ -114,17 +110,10 @@ _HIDDEN = ", ".join([*sorted(_HIDDEN_TAGS), *(f".{name}" for name in sorted(_HID
 
 
 def _hidden(tag: str, classes: str | None) -> bool:
+    """Screen-reader-only and non-text elements, whose text is never part of a field."""
     return tag in _HIDDEN_TAGS or (
         bool(classes) and not _HIDDEN_CLASSES.isdisjoint(classes.split())
     )
-
-
-def is_hidden(node: Node) -> bool:
-    """Screen-reader-only and non-text nodes whose text is never part of a field."""
-    tag = node.tag
-    if tag.startswith("-"):  # "-text", "-comment": no element
-        return tag == "-comment"
-    return _hidden(tag, attr(node, "class"))
 
 
 def text_of(
@@ -217,6 +206,11 @@ def absolute(url: str | None, base: str) -> str | None:
         if origin is not None:
             return origin + url
     return urljoin(base, url)
+
+
+def link_url(node: Node | None, base: str) -> str | None:
+    """The absolute URL a link element points to; None for no element or no href."""
+    return absolute(attr(node, "href"), base) if node is not None else None
 
 
 def article_path_match(url: str) -> re.Match[str] | None:
@@ -333,6 +327,35 @@ def keyword_topics(root: Node) -> list[str]:
     return [word.strip() for word in raw.split(",") if word.strip()]
 
 
+def start_article(root: Node, page_url: str, layout: str) -> tuple[RawArticle, dict[str, Any], str]:
+    """What every layout parser starts from: the raw article with its canonical URL, id and
+    page number, the page's JSON-LD, and the base links resolve against.
+
+    That base is the canonical URL, not wherever the page was served from (a replica, a
+    file), so records name golem.de's own URLs.
+    """
+    jsonld = news_article_jsonld(root)
+    url = canonical_url(root, page_url, jsonld)
+    raw = RawArticle(layout=layout, url=url, id=article_id(url), page=page_number(page_url))
+    return raw, jsonld, url or SITE
+
+
+def set_dates(raw: RawArticle, time: Node | None, jsonld: dict[str, Any]) -> None:
+    """Publication date as displayed, and every machine value for it and for the update:
+    the `<time>` element's datetime first, then the JSON-LD's."""
+    raw.published_display = text_of(time)
+    raw.published_machine = [
+        attr(time, "datetime") if time is not None else None,
+        jsonld.get("datePublished"),
+    ]
+    raw.modified_machine = [jsonld.get("dateModified")]
+
+
+def topics(links: list[Node], root: Node) -> list[str]:
+    """The tag list's words, or the `news_keywords` where the page lists none."""
+    return [word for word in (text_of(link) for link in links) if word] or keyword_topics(root)
+
+
 def jsonld_authors(jsonld: dict[str, Any]) -> list[dict[str, str | None]]:
     authors = jsonld.get("author") or []
     if isinstance(authors, dict):
@@ -359,10 +382,8 @@ def _table_block(element: Node) -> dict[str, Any]:
     return {"type": "table", "text": "\n".join(rows)}
 
 
-def block_of(element: Node, tag: str | None = None) -> dict[str, Any] | None:
-    """The body block an element is, or None when it is a container to look into."""
-    if tag is None:
-        tag = element.tag
+def block_of(element: Node, tag: str) -> dict[str, Any] | None:
+    """The body block an element (with this tag) is, or None when it is a container."""
     if tag == "p":
         return {"type": "paragraph", "text": text_of(element)}
     if tag in _HEADINGS:

@@ -7,27 +7,25 @@ Recognised by `article.go-article` with a `header.go-article-header h1`. The bod
 from __future__ import annotations
 
 from newsarchive.parsers.common import (
-    SITE,
     SPONSORED_LABEL,
     Node,
     RawArticle,
     absolute,
-    article_id,
     attr,
     canonical_article_url,
-    canonical_url,
     css,
     duration_iso,
     genre_from_byline,
     has_class,
     jsonld_authors,
-    keyword_topics,
-    news_article_jsonld,
+    link_url,
     opinion,
-    page_number,
     parse_count,
     paywalled,
+    set_dates,
+    start_article,
     text_of,
+    topics,
     walk_body,
 )
 
@@ -78,7 +76,7 @@ _BOILERPLATE_CLASSES = frozenset(
 
 def find_article(root: Node) -> Node | None:
     for article in _ARTICLE(root):
-        if _HEADER(article):
+        if _HEADER.first(article) is not None:
             return article
     return None
 
@@ -93,7 +91,7 @@ def _figure_handler(raw: RawArticle, base: str):
             link = _VIDEO_LINK.first(figure)
             raw.videos.append(
                 {
-                    "url": absolute(attr(link, "href"), base) if link is not None else None,
+                    "url": link_url(link, base),
                     "title": text_of(link),
                     "duration": duration_iso(text_of(_FIGCAPTION.first(figure))),
                 }
@@ -122,11 +120,7 @@ def _related(root: Node, base: str) -> list[dict[str, str | None]]:
             continue
         for teaser in _TEASERS(block):
             link = _TEASER_LINK.first(teaser)
-            url = (
-                canonical_article_url(absolute(attr(link, "href"), base) or "")
-                if link is not None
-                else None
-            )
+            url = canonical_article_url(link_url(link, base) or "") if link is not None else None
             if url:
                 related.append(
                     {
@@ -148,12 +142,7 @@ def _kicker(header: Node) -> tuple[str | None, bool]:
 
 def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     """Raw fields of a current-layout article page (`article` from `find_article`)."""
-    jsonld = news_article_jsonld(root)
-    url = canonical_url(root, page_url, jsonld)
-    raw = RawArticle(layout=LAYOUT, url=url, id=article_id(url), page=page_number(page_url))
-    # Links resolve against the page's canonical URL, not wherever it was served from
-    # (a replica, a file), so records name golem.de's own URLs.
-    base = url or SITE
+    raw, jsonld, base = start_article(root, page_url, LAYOUT)
     header = _HEADER.first(article)
     raw.kicker, raw.sponsored = _kicker(header)
     title = _TITLE.first(header)
@@ -162,27 +151,24 @@ def parse(root: Node, article: Node, page_url: str) -> RawArticle:
     raw.genre = genre_from_byline(text_of(_BYLINE.first(header)))
     authors = _AUTHORS(header)
     raw.authors = [
-        {"name": text_of(a), "url": absolute(attr(a, "href"), base)} for a in authors
+        {"name": text_of(a), "url": link_url(a, base)} for a in authors
     ] or jsonld_authors(jsonld)
 
     time = _TIME.first(header)
-    raw.published_display = text_of(time)
-    raw.published_machine = [attr(time, "datetime") if time is not None else None]
-    raw.published_machine.append(jsonld.get("datePublished"))
-    raw.modified_machine = [jsonld.get("dateModified")]
+    set_dates(raw, time, jsonld)
 
     raw.body = walk_body(
         article, is_boilerplate=_is_boilerplate, on_figure=_figure_handler(raw, base)
     )
-    raw.topics = [t for t in (text_of(a) for a in _TAGS(root)) if t] or keyword_topics(root)
+    raw.topics = topics(_TAGS(root), root)
     raw.paywall = paywalled(root, jsonld, _PAYWALL)
     raw.opinion = opinion(root)
     count = _COMMENT_COUNT.first(article)
-    raw.comment_count = parse_count(text_of(count)) if count is not None else None
+    raw.comment_count = parse_count(text_of(count))
     forum = _FORUM_LINK.first(root)
-    raw.comments_url = absolute(attr(forum, "href"), base) if forum is not None else None
+    raw.comments_url = link_url(forum, base)
     raw.related = _related(root, base)
     next_page = _NEXT_PAGE.first(root)
-    raw.next_page_url = absolute(attr(next_page, "href"), base) if next_page is not None else None
-    raw.page_urls = [absolute(attr(a, "href"), base) for a in _PAGINATION_LINKS(root)]
+    raw.next_page_url = link_url(next_page, base)
+    raw.page_urls = [link_url(a, base) for a in _PAGINATION_LINKS(root)]
     return raw

@@ -19,6 +19,7 @@ from newsarchive.parsers.common import (
     attr,
     canonical_article_url,
     css,
+    link_url,
     text_of,
 )
 
@@ -87,11 +88,7 @@ def _image(teaser: Node, base: str) -> dict[str, Any] | None:
 
 
 def _teaser(teaser: Node, link: Node | None, kicker, title, summary, base):
-    url = (
-        canonical_article_url(absolute(attr(link, "href"), base) or "")
-        if link is not None
-        else None
-    )
+    url = canonical_article_url(link_url(link, base) or "") if link is not None else None
     if not url:
         return None
     return RawTeaser(
@@ -121,12 +118,12 @@ def teasers(root: Node, base: str = SITE) -> list[RawTeaser]:
 
 def links(root: Node, base: str) -> list[str]:
     """Every link on a page, absolute, in page order (the spider filters and canonicalises)."""
-    return [absolute(attr(a, "href"), base) for a in _LINKS(root) if attr(a, "href")]
+    return [link_url(a, base) for a in _LINKS(root) if attr(a, "href")]
 
 
 def next_page(root: Node, base: str) -> str | None:
     link = _NEXT_PAGE.first(root)
-    return absolute(attr(link, "href"), base) if link is not None else None
+    return link_url(link, base)
 
 
 __all__ = ["RawTeaser", "article_id", "links", "next_page", "teasers"]
