@@ -7,6 +7,7 @@ built from the given bytes, so there is one implementation with two doors.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from scrapy import Request
@@ -21,8 +22,11 @@ class ExtractionError(ValueError):
     """The page is an article, but its record would break the contract (missing fields)."""
 
 
-def _pipelines() -> list[Any]:
-    return [pipeline() for pipeline in NORMALISING_PIPELINES]
+@cache
+def _pipelines() -> tuple[Any, ...]:
+    """The crawl's normalising pipelines, made once per process (they keep no per-record
+    state; offline there are no stats to count into)."""
+    return tuple(pipeline() for pipeline in NORMALISING_PIPELINES)
 
 
 def extract(

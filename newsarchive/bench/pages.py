@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stages",
         action="store_true",
-        help="also time extract's stages (tree, index, parser, pipelines) on each real page",
+        help="also time extract's stages (tree, parser, pipelines) on each real page",
     )
     args = parser.parse_args(argv)
 
