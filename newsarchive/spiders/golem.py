@@ -152,13 +152,16 @@ class GolemSpider(scrapy.Spider):
             cookies["golem_multipage"] = "single"
         return cookies
 
-    def page_request(self, url: str, callback, **meta: Any) -> scrapy.Request:
+    def page_request(
+        self, url: str, callback, *, dont_filter: bool = False, **meta: Any
+    ) -> scrapy.Request:
         return scrapy.Request(
             self.on_site(url),
             callback=callback,
             errback=self.request_failed,
             cookies=self.cookies(),
             meta=meta,
+            dont_filter=dont_filter,
         )
 
     def article_requests(self, url: str, hops: int = 0, **meta: Any) -> Iterator[scrapy.Request]:
@@ -203,14 +206,9 @@ class GolemSpider(scrapy.Spider):
         if self.urls:
             self.count("newsarchive/articles/discovered", len(self.urls))
             for url in self.urls:
-                yield scrapy.Request(
-                    self.on_site(url),
-                    callback=self.parse_article,
-                    errback=self.request_failed,
-                    cookies=self.cookies(),
-                    # Exactly these pages, nothing else; written even when unchanged.
-                    meta={"follow": False, "forced": True},
-                    dont_filter=True,
+                # Exactly these pages, nothing else; written even when unchanged.
+                yield self.page_request(
+                    url, self.parse_article, dont_filter=True, follow=False, forced=True
                 )
             return
         if self.topic:
