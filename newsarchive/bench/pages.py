@@ -88,27 +88,37 @@ def replica_pages(per_layout: int = 3) -> list[Page]:
     return chosen
 
 
+def alternating_medians(steps: list[Callable[[], Any]], runs: int, warmup: int) -> list[float]:
+    """Median ms of each step over `runs` rounds that call every step in turn (so all see
+    the same machine load), after `warmup` untimed rounds."""
+    for _ in range(warmup):
+        for step in steps:
+            step()
+    gc.collect()
+    samples: list[list[int]] = [[] for _ in steps]
+    clock = time.perf_counter_ns
+    for _ in range(runs):
+        for step, sample in zip(steps, samples, strict=True):
+            start = clock()
+            step()
+            sample.append(clock() - start)
+    return [statistics.median(sample) / 1e6 for sample in samples]
+
+
 def time_page(page: Page, runs: int, warmup: int) -> Timing:
     """Medians of `runs` alternating parse and extract runs, after `warmup` of each."""
     import newsarchive
 
     body, url = page.body, page.url
-    for _ in range(warmup):
-        lxml.html.fromstring(body)
-        newsarchive.extract(body, url, fetched_at=FETCHED_AT)
-    parse_ns: list[int] = []
-    extract_ns: list[int] = []
-    gc.collect()
-    clock = time.perf_counter_ns
-    for _ in range(runs):
-        start = clock()
-        lxml.html.fromstring(body)
-        middle = clock()
-        newsarchive.extract(body, url, fetched_at=FETCHED_AT)
-        end = clock()
-        parse_ns.append(middle - start)
-        extract_ns.append(end - middle)
-    return Timing(page, statistics.median(parse_ns) / 1e6, statistics.median(extract_ns) / 1e6)
+    parse_ms, extract_ms = alternating_medians(
+        [
+            lambda: lxml.html.fromstring(body),
+            lambda: newsarchive.extract(body, url, fetched_at=FETCHED_AT),
+        ],
+        runs,
+        warmup,
+    )
+    return Timing(page, parse_ms, extract_ms)
 
 
 # Where an extraction's time goes: each stage timed from the page's bytes, on a fresh tree
@@ -132,15 +142,7 @@ def time_stages(page: Page, runs: int, warmup: int) -> list[float]:
         lambda: parse_page(page_tree(body), url),
         extract,
     ]
-    samples: list[list[int]] = [[] for _ in steps]
-    clock = time.perf_counter_ns
-    for run in range(warmup + runs):
-        for step, sample in zip(steps, samples, strict=True):
-            start = clock()
-            step()
-            if run >= warmup:
-                sample.append(clock() - start)
-    return [statistics.median(sample) / 1e6 for sample in samples]
+    return alternating_medians(steps, runs, warmup)
 
 
 def print_stages(pages: list[Page], runs: int, warmup: int) -> None:
