@@ -11,12 +11,12 @@ from typing import Any
 from newsarchive.parsers.common import (
     Node,
     RawArticle,
-    absolute,
     attr,
     canonical_article_url,
     css,
     genre_from_byline,
     has_class,
+    image,
     jsonld_authors,
     link_url,
     opinion,
@@ -41,7 +41,6 @@ _PUBDATE = css("div.authors time")
 _AUTHOR_LINKS = css("div.authors span.authors__name a")
 _AUTHOR_NAMES = css("div.authors span.authors__name")
 _HERO = css("figure.hero")
-_IMG = css("img")
 _CAPTION = css("figcaption span.big-image-sub")
 _CREDIT = css("figcaption span.big-image-lic")
 _BODY = css("div.formatted")
@@ -84,18 +83,6 @@ def _is_boilerplate(element: Node, tag: str, classes: list[str]) -> bool:
     return not _BOILERPLATE_CLASSES.isdisjoint(classes)
 
 
-def _image(figure: Node, base: str) -> dict[str, str | None] | None:
-    img = _IMG.first(figure)
-    if img is None or not attr(img, "src"):
-        return None
-    return {
-        "url": absolute(attr(img, "src"), base),
-        "caption": text_of(_CAPTION.first(figure)),
-        "credit": text_of(_CREDIT.first(figure)),
-        "alt": attr(img, "alt"),
-    }
-
-
 def _figure_handler(raw: RawArticle, base: str):
     def on_figure(figure: Node) -> None:
         video = _VIDEO_LINK.first(figure)
@@ -108,9 +95,9 @@ def _figure_handler(raw: RawArticle, base: str):
                 }
             )
             return
-        image = _image(figure, base)
-        if image is not None:
-            raw.images.append(image)
+        found = image(figure, base, _CAPTION, _CREDIT)
+        if found is not None:
+            raw.images.append(found)
 
     return on_figure
 

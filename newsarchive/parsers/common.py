@@ -213,6 +213,30 @@ def link_url(node: Node | None, base: str) -> str | None:
     return absolute(attr(node, "href"), base) if node is not None else None
 
 
+_IMG = css("img")
+
+
+def image(
+    container: Node,
+    base: str,
+    caption: Selector | None = None,
+    credit: Selector | None = None,
+) -> dict[str, str | None] | None:
+    """The first image in `container` that has a source, with the caption and credit the
+    given selectors find in the container and the image's alt text, as the page gives
+    them; None when there is no such image."""
+    img = _IMG.first(container)
+    src = attr(img, "src") if img is not None else None
+    if not src:
+        return None
+    return {
+        "url": absolute(src, base),
+        "caption": text_of(caption.first(container)) if caption is not None else None,
+        "credit": text_of(credit.first(container)) if credit is not None else None,
+        "alt": attr(img, "alt"),
+    }
+
+
 def article_path_match(url: str) -> re.Match[str] | None:
     parts = urlsplit(url)
     return ARTICLE_PATH.match(parts.path)

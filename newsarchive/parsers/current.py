@@ -10,13 +10,12 @@ from newsarchive.parsers.common import (
     SPONSORED_LABEL,
     Node,
     RawArticle,
-    absolute,
-    attr,
     canonical_article_url,
     css,
     duration_iso,
     genre_from_byline,
     has_class,
+    image,
     jsonld_authors,
     link_url,
     opinion,
@@ -41,7 +40,6 @@ _TIME = css("div.go-article-header__meta time")
 _BYLINE = css(".go-article-header__byline")
 _AUTHORS = css(".go-article-header__authors a.go-article-header__author")
 _COMMENT_COUNT = css(".go-article-header__button-bar .go-comment-button__count")
-_IMG = css("img")
 _MEDIA_CAPTION = css("figcaption .go-media__caption")
 _MEDIA_CREDIT = css("figcaption .go-media__credit")
 _VIDEO_LINK = css("figcaption .go-video__caption a")
@@ -97,17 +95,9 @@ def _figure_handler(raw: RawArticle, base: str):
                 }
             )
             return
-        img = _IMG.first(figure)
-        if img is None or not attr(img, "src"):
-            return
-        raw.images.append(
-            {
-                "url": absolute(attr(img, "src"), base),
-                "caption": text_of(_MEDIA_CAPTION.first(figure)),
-                "credit": text_of(_MEDIA_CREDIT.first(figure)),
-                "alt": attr(img, "alt"),
-            }
-        )
+        found = image(figure, base, _MEDIA_CAPTION, _MEDIA_CREDIT)
+        if found is not None:
+            raw.images.append(found)
 
     return on_figure
 

@@ -14,11 +14,11 @@ from newsarchive.parsers.common import (
     SITE,
     SPONSORED_LABEL,
     Node,
-    absolute,
     article_id,
     attr,
     canonical_article_url,
     css,
+    image,
     link_url,
     text_of,
 )
@@ -32,7 +32,6 @@ _CLASSIC_LINK = css("header a[href]")
 _CLASSIC_KICKER = css("hgroup .head1")
 _CLASSIC_TITLE = css("hgroup .head2, hgroup .head4")
 _CLASSIC_SUMMARY = css("li > p")
-_IMG = css("img")
 _LINKS = css("a[href]")
 _NEXT_PAGE = css("li.go-pagination__item--next a[href], a#atoc_next, a.next[href]")
 
@@ -74,19 +73,6 @@ def _block_heading(teaser: Node) -> str | None:
     return None
 
 
-def _image(teaser: Node, base: str) -> dict[str, Any] | None:
-    img = _IMG.first(teaser)
-    if img is None or not attr(img, "src"):
-        return None
-    # Teaser images carry caption and credit only in the alt text ("C (Bild: X) X").
-    return {
-        "url": absolute(attr(img, "src"), base),
-        "caption": None,
-        "credit": None,
-        "alt": attr(img, "alt"),
-    }
-
-
 def _teaser(teaser: Node, link: Node | None, kicker, title, summary, base):
     url = canonical_article_url(link_url(link, base) or "") if link is not None else None
     if not url:
@@ -97,7 +83,8 @@ def _teaser(teaser: Node, link: Node | None, kicker, title, summary, base):
         kicker=text_of(kicker.first(teaser), exclude=SPONSORED_LABEL),
         title=text_of(title.first(teaser)),
         summary=text_of(summary.first(teaser)),
-        image=_image(teaser, base),
+        # Teaser images carry caption and credit only in the alt text ("C (Bild: X) X").
+        image=image(teaser, base),
     )
 
 
