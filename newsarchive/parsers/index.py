@@ -105,7 +105,7 @@ def teasers(root: Node, base: str = SITE) -> list[RawTeaser]:
 
 def links(root: Node, base: str) -> list[str]:
     """Every link on a page, absolute, in page order (the spider filters and canonicalises)."""
-    return [link_url(a, base) for a in _LINKS(root) if attr(a, "href")]
+    return [url for url in (link_url(a, base) for a in _LINKS(root)) if url]
 
 
 def next_page(root: Node, base: str) -> str | None:
