@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsarchive.replica.server import ReplicaServer
-from newsarchive.replica.site import build_site
 from tests.helpers import assert_same_fields, run_crawl
+from tests.replica.server import ReplicaServer
+from tests.replica.site import build_site
 
 # Politeness off, so a crawl of the replica takes seconds; WARC off where not under test.
 FAST = {

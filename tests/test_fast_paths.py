@@ -35,7 +35,7 @@ NOW = "2025-10-28T12:00:00+01:00"
 
 def _pages() -> list[tuple[str, bytes]]:
     """Real pages (when present), fixtures, and replica pages of both layouts."""
-    from newsarchive.replica import build_site
+    from tests.replica import build_site
 
     found = [
         (path.name, path.read_bytes())
@@ -257,7 +257,7 @@ def test_tree_from_bytes_reads_as_the_tree_from_text(name, body):
 def test_bench_command_prints_ratios(tmp_path):
     page = next(FIXTURES.glob("classic-*.html"))
     (tmp_path / page.name).write_bytes(page.read_bytes())
-    command = [sys.executable, "-m", "newsarchive.bench", "--no-real", "--no-fixtures"]
+    command = [sys.executable, "-m", "benchmarks", "--no-real", "--no-fixtures"]
     command += ["--no-replica", "--pages", str(tmp_path), "--runs", "3", "--warmup", "1"]
     command += ["--stages"]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60)
@@ -271,14 +271,14 @@ def test_bench_command_prints_ratios(tmp_path):
 def test_instruction_count_stages_run(stage):
     """The stages counted under valgrind run (here without it, a few calls each)."""
     page = next(FIXTURES.glob("current-*.html"))
-    command = [sys.executable, "-m", "newsarchive.bench.instructions", stage, str(page), "2"]
+    command = [sys.executable, "-m", "benchmarks.instructions", stage, str(page), "2"]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_crawl_bench_command_compares_medians():
     """The crawl benchmark runs end to end on a small replica (two runs of each crawl)."""
-    command = [sys.executable, "-m", "newsarchive.bench", "crawl", "--articles", "30"]
+    command = [sys.executable, "-m", "benchmarks", "crawl", "--articles", "30"]
     command += ["--repeat", "2", "--concurrency", "4"]
     result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]

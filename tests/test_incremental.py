@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from newsarchive.commands.crawl import EXIT_LOCKED, RunLock
-from newsarchive.replica.server import ReplicaServer
-from newsarchive.replica.site import build_site
 from tests.helpers import assert_same_fields, collect, read_jsonl, run_crawl, start_crawl
+from tests.replica.server import ReplicaServer
+from tests.replica.site import build_site
 from tests.test_crawl import FAST
 
 

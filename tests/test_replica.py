@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from newsarchive.replica import ReplicaServer, build_site, render_article
-from newsarchive.replica.render_current import render_consent_wall
-from newsarchive.replica.specs import BERLIN, CREDIT_TYPES, ArticleSpec
 from tests.helpers import SHARED_PAGES
+from tests.replica import ReplicaServer, build_site, render_article
+from tests.replica.render_current import render_consent_wall
+from tests.replica.specs import BERLIN, CREDIT_TYPES, ArticleSpec
 
 NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
 REAL_PAGES = SHARED_PAGES

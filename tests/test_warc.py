@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.replica import ReplicaServer, Site, build_site, render_article
-from newsarchive.replica.specs import BERLIN
 from newsarchive.warc import WarcArchive
 from tests.helpers import PROJECT, SHARED_PAGES, CrawlResult, collect, run_crawl
+from tests.replica import ReplicaServer, Site, build_site, render_article
+from tests.replica.specs import BERLIN
 
 NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
 # The spider's clock on the replica's "now", so it asks for the sitemaps the replica has.

@@ -1,4 +1,4 @@
-"""Serve a replica site until Ctrl-C: `python -m newsarchive.replica [--port 8000]`."""
+"""Serve a replica site until Ctrl-C: `python -m tests.replica [--port 8000]`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m newsarchive.bench.instructions STAGE PAGE [CALLS]`: one stage of extract, for
+"""`python -m benchmarks.instructions STAGE PAGE [CALLS]`: one stage of extract, for
 counting its machine instructions under valgrind, where timings on a shared machine swing.
 
 Instruction counts do not change with the machine's load, so a change to the code can be
@@ -6,7 +6,7 @@ judged by a difference of one or two per cent. Run it under callgrind, which cou
 inside `functools.reduce` (the loop of timed calls; nothing else here uses it):
 
     valgrind --tool=callgrind --collect-atstart=no --toggle-collect=functools_reduce \\
-        --callgrind-out-file=/dev/null .venv/bin/python -m newsarchive.bench.instructions \\
+        --callgrind-out-file=/dev/null .venv/bin/python -m benchmarks.instructions \\
         extract ../shared/golem-pages/2025-09-09-current-199920.html 10
 
 and divide the "Collected" figure by CALLS. Stages: `parse` (lxml.html.fromstring, the
@@ -27,7 +27,7 @@ from typing import Any
 
 import lxml.html
 
-from newsarchive.bench.pages import FETCHED_AT
+from benchmarks.pages import FETCHED_AT
 
 STAGES = ("parse", "tree", "parser", "pipelines", "extract")
 

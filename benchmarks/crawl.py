@@ -1,4 +1,4 @@
-"""`python -m newsarchive.bench crawl`: the archive crawl against a bare download-only crawl.
+"""`python -m benchmarks crawl`: the archive crawl against a bare download-only crawl.
 
 For each replica size (`--articles 1000,4000`), in one run: a replica of that many articles
 is served on 127.0.0.1; the full default crawl (`scrapy crawl golem`, home page, ticker,
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 # The replica's clock, and the crawl's (NEWSARCHIVE_NOW): late in a month, so that the
 # current and previous month (what a default run reads) hold two thirds of the articles.
 NOW = "2025-10-28T12:00:00+01:00"
@@ -67,7 +68,9 @@ _PEAK_RSS_WRAPPER = (
 )
 
 
-def run_child(command: list[str], *, cwd: Path, log: Path) -> tuple[int, float, float]:
+def run_child(
+    command: list[str], *, cwd: Path, log: Path, env: dict[str, str] | None = None
+) -> tuple[int, float, float]:
     """Run a command to its end: (exit status, wall seconds, peak RSS in MB of the command)."""
     peak_file = log.with_suffix(".peak")
     start = time.perf_counter()
@@ -75,6 +78,7 @@ def run_child(command: list[str], *, cwd: Path, log: Path) -> tuple[int, float, 
         status = subprocess.call(
             [sys.executable, "-c", _PEAK_RSS_WRAPPER, str(peak_file), *command],
             cwd=cwd,
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -121,9 +125,15 @@ def archive_crawl(base_url: str, folder: Path, concurrency: int, extra: list[str
 
 def bare_crawl(requests_file: Path, folder: Path, concurrency: int) -> Run:
     folder.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "newsarchive.bench.crawl", str(requests_file)]
+    command = [sys.executable, "-m", "benchmarks.crawl", str(requests_file)]
     command += [str(concurrency), str(folder / "bare-stats.json")]
-    status, wall, rss = run_child(command, cwd=folder, log=folder / "bare.out")
+    # Run from its own folder, away from the project's scrapy.cfg; the checkout on the path
+    # is what makes `benchmarks` importable there.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
+    }
+    status, wall, rss = run_child(command, cwd=folder, log=folder / "bare.out", env=env)
     if status != 0:
         tail = (folder / "bare.out").read_text("utf-8", "replace")[-3000:]
         raise RuntimeError(f"bare crawl failed (exit {status}):\n{tail}")
@@ -152,7 +162,7 @@ def measure(
 ) -> tuple[list[Run], list[Run], int]:
     """`repeat` archive crawls (each from empty state) and as many bare ones, interleaved
     archive-bare, bare-archive, ... so that both see the machine's ups and downs alike."""
-    from newsarchive.replica import ReplicaServer, build_site
+    from tests.replica import ReplicaServer, build_site
 
     site = build_site(now=datetime.fromisoformat(NOW), n_articles=n_articles)
     archives: list[Run] = []
@@ -177,7 +187,7 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m newsarchive.bench crawl", description=__doc__.split("\n\n")[0]
+        prog="python -m benchmarks crawl", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--articles", default="1000,4000", help="replica sizes, comma-separated (1000,4000)"
@@ -240,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# --- the bare spider, run as `python -m newsarchive.bench.crawl REQUESTS CONCURRENCY OUT` --
+# --- the bare spider, run as `python -m benchmarks.crawl REQUESTS CONCURRENCY OUT` --
 
 
 def bare_main(requests_file: str, concurrency: int, stats_file: str) -> int:

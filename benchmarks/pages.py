@@ -1,4 +1,4 @@
-"""`python -m newsarchive.bench [pages]`: `newsarchive.extract` against a bare lxml parse.
+"""`python -m benchmarks [pages]`: `newsarchive.extract` against a bare lxml parse.
 
 Times, in one process, `newsarchive.extract(body, url)` and `lxml.html.fromstring(body)` of
 the same bytes on each page, alternately (so both see the same machine load), and prints
@@ -21,7 +21,7 @@ from typing import Any
 
 import lxml.html
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 REAL_PAGES = PROJECT.parent / "shared" / "golem-pages"
 FIXTURES = PROJECT / "tests" / "fixtures"
 # Relative dates on a page resolve against the fetch instant: a fixed one keeps runs alike.
@@ -72,8 +72,8 @@ def article_pages(pages: list[Page]) -> list[Page]:
 
 def replica_pages(per_layout: int = 3) -> list[Page]:
     """A few article pages of each layout as the replica renders them (page 1 each)."""
-    from newsarchive.replica import build_site
-    from newsarchive.replica.specs import CANONICAL_BASE
+    from tests.replica import build_site
+    from tests.replica.specs import CANONICAL_BASE
 
     site = build_site(now=datetime.fromisoformat(REPLICA_NOW), n_articles=40)
     rendered = site.pages(CANONICAL_BASE)
@@ -197,7 +197,7 @@ def summary_line(label: str, timings: list[Timing]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m newsarchive.bench pages", description=__doc__.split("\n\n")[0]
+        prog="python -m benchmarks pages", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--runs", type=int, default=200, help="timed runs per page (200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed runs first (20)")
