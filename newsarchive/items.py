@@ -45,6 +45,9 @@ class ArticleItem:
     related: list[dict[str, Any]] = field(default_factory=list)
     language: str = "de"
     layout: str | None = None
+    fallbacks: list[str] = field(default_factory=list)
+    source: str = "live"
+    captured_at: str | None = None
     source_url: str | None = None
     crawled_at: str | None = None
     content_hash: str | None = None

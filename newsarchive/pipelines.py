@@ -124,6 +124,8 @@ class DatePipeline(_Pipeline):
             adapter["seen_at"] = format_utc(fetched_at)
             return item
         adapter["crawled_at"] = format_utc(fetched_at)
+        # A capture from a web archive was taken at its own instant; a live page when fetched.
+        adapter["captured_at"] = format_utc(raw.get("captured_at") or fetched_at)
         published_wall = None
         if raw.get("published_display"):
             parsed = parse_german_wallclock(raw["published_display"], fetched_at)
@@ -157,7 +159,10 @@ class CaptionPipeline(_Pipeline):
             image = adapter.get("image")
             adapter["image"] = self._image(image) if image else None
             return item
-        adapter["images"] = [self._image(image) for image in adapter["images"]]
+        adapter["images"] = [
+            {**self._image(image), "path": image.get("path"), "checksum": image.get("checksum")}
+            for image in adapter["images"]
+        ]
         return item
 
     @staticmethod

@@ -22,7 +22,7 @@ FAST = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "NEWSARCHIVE_WARC_ENABLED": False,
 }
-CRAWL_FIELDS_ONLY = ("source_url", "crawled_at", "content_hash", "version")
+CRAWL_FIELDS_ONLY = ("source_url", "crawled_at", "captured_at", "content_hash", "version")
 
 
 @pytest.fixture(scope="module")

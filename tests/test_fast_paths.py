@@ -111,7 +111,7 @@ MUTATIONS = [
     {"kicker": " padded"},
     {"kicker": 5},
     {"title": None},
-    {"schema_version": 2},
+    {"schema_version": 3},
     {"word_count": -1},
     {"word_count": 1.5},
     {"modified": None},

@@ -41,7 +41,8 @@ def test_crawl_yields_expected_records(tmp_path):
         assert record["source_url"] == page.as_uri()
         extracted = newsarchive.extract(page.read_bytes(), page.as_uri())
         # One implementation, two doors: only the fetch instant may differ.
-        assert {**record, "crawled_at": None} == {**extracted, "crawled_at": None}
+        fetch_instants = {"crawled_at": None, "captured_at": None}
+        assert {**record, **fetch_instants} == {**extracted, **fetch_instants}
 
 
 def test_feed_is_utf8_not_ascii_escaped(tmp_path):

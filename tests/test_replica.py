@@ -336,7 +336,9 @@ def test_expected_records_are_self_consistent(site):
             }
             assert target.published.timestamp() < spec.published.timestamp()
         assert record["layout"] == spec.layout and record["language"] == "de"
-        assert not {"source_url", "crawled_at", "content_hash", "version"} & set(record)
+        assert not {"source_url", "crawled_at", "captured_at", "content_hash", "version"} & set(
+            record
+        )
 
 
 def test_edge_cases_exist(site):

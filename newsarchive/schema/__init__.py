@@ -16,7 +16,7 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KINDS = ("article", "teaser")
 
 
@@ -31,6 +31,8 @@ def validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema(kind))
 
 
+# Keywords that explain a schema to readers and never change a verdict.
+_ANNOTATIONS = frozenset({"description", "title"})
 # Keywords whose value is a schema, a list of schemas, or a map of name -> schema.
 _SUBSCHEMA = frozenset({"items", "not", "additionalProperties"})
 _SUBSCHEMA_LISTS = frozenset({"oneOf", "anyOf", "allOf"})
@@ -43,11 +45,13 @@ _NULL_NEUTRAL = frozenset({"type", "minLength", "maxLength", "pattern", "minimum
 def _plain(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     """A schema with the same verdicts in the form fastjsonschema runs fastest.
 
-    `$ref`s into `$defs` are inlined (fastjsonschema builds an error path string for every
-    referenced value, valid or not), and `oneOf: [S, {"type": "null"}]` becomes S with
-    "null" added to its type (fastjsonschema tries each alternative by raising and catching
-    an exception). Anything else is kept as it is.
+    Annotations (descriptions) are left out. `$ref`s into `$defs` are inlined
+    (fastjsonschema builds an error path string for every referenced value, valid or not),
+    and `oneOf: [S, {"type": "null"}]` becomes S with "null" added to its type
+    (fastjsonschema tries each alternative by raising and catching an exception). Anything
+    else is kept as it is.
     """
+    node = {key: value for key, value in node.items() if key not in _ANNOTATIONS}
     if "$ref" in node:
         ref = node["$ref"]
         if len(node) != 1 or not ref.startswith("#/$defs/"):

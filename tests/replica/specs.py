@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CANONICAL_BASE = "https://www.golem.de"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Layout = Literal["classic", "current"]
 BlockType = Literal["paragraph", "heading", "list", "quote", "code", "table"]
@@ -225,7 +225,9 @@ class ArticleSpec:
             "body": [_block_record(block) for block in self.blocks],
             "text": text,
             "word_count": len(text.split()),
-            "images": [_image_record(image) for image in self.images],
+            "images": [
+                {**_image_record(image), "path": None, "checksum": None} for image in self.images
+            ],
             "videos": [
                 {
                     "url": v["url"],
@@ -246,6 +248,8 @@ class ArticleSpec:
             else [],
             "language": "de",
             "layout": self.layout,
+            "fallbacks": [],
+            "source": "live",
         }
 
     def expected_teaser(
