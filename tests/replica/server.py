@@ -23,7 +23,7 @@ _NOT_FOUND = (
 class ReplicaServer:
     """A threaded HTTP server for a `Site`; use it as a context manager.
 
-    - serves `site.pages()`, re-rendered when the site changes; a query string is ignored
+    - serves `site.page(path)`, rendered when asked for; a query string is ignored
       where the path with the query is unknown (`…-<id>.html?utm_source=x` is the article);
     - `consent_wall`: HTML pages answer with the consent interstitial (status 200) unless the
       request has a `golem_consent20` cookie; feeds, sitemaps and robots.txt stay readable;
@@ -49,7 +49,7 @@ class ReplicaServer:
         self.honour_multipage_cookie = honour_multipage_cookie
         self._address = (host, port)
         self._lock = threading.Lock()  # requests and fault counters
-        self._render_lock = threading.Lock()  # one rendering at a time; pages() caches
+        self._render_lock = threading.Lock()  # one rendering at a time; the site memoises
         self._requests: list[tuple[str, str, dict[str, str]]] = []
         self._fault_hits: dict[str, int] = {}
         self._httpd: ThreadingHTTPServer | None = None
@@ -116,8 +116,9 @@ class ReplicaServer:
             if answer is not None:
                 return answer
         with self._render_lock:
-            pages = self.site.pages(self.base_url)
-        page: Page | None = pages.get(target) or pages.get(path)
+            page: Page | None = self.site.page(target, self.base_url)
+            if page is None and target != path:
+                page = self.site.page(path, self.base_url)
         if page is None:
             return 404, {"Content-Type": HTML}, _NOT_FOUND
         status, content_type, body = page

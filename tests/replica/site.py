@@ -131,34 +131,69 @@ class Site:
 
     # -- selections ----------------------------------------------------------------------
 
+    # Each selection is memoised per revision: article pages are rendered per request, and
+    # every one of them shows the most-read box, which needs all articles sorted.
+
     def newest(self) -> list[ArticleSpec]:
         """All articles, newest first."""
-        return sorted(
-            self.articles.values(), key=lambda s: (instant(s.published), s.id), reverse=True
+        return list(self._newest())
+
+    def _newest(self) -> list[ArticleSpec]:
+        return self._cached(
+            "newest",
+            lambda: sorted(
+                self.articles.values(), key=lambda s: (instant(s.published), s.id), reverse=True
+            ),
         )
 
     def home(self) -> list[ArticleSpec]:
-        return self.newest()[:HOME_SIZE]
+        return self._newest()[:HOME_SIZE]
 
     def most_read(self) -> list[ArticleSpec]:
         """The most commented of the home-page articles (so the box adds no new links)."""
+        return list(self._cached("most_read", self._rank_most_read))
+
+    def _rank_most_read(self) -> list[ArticleSpec]:
         ranked = sorted(self.home(), key=lambda s: (s.comment_count or 0, s.id), reverse=True)
         return ranked[:MOST_READ_SIZE]
 
     def months(self) -> list[str]:
         """Every YYMM that has articles, oldest first."""
-        return sorted({s.yymm for s in self.articles.values()})
+        return sorted(self._by_month())
 
     def month_articles(self, yymm: str) -> list[ArticleSpec]:
-        return [s for s in self.newest() if s.yymm == yymm]
+        return list(self._by_month().get(yymm, ()))
+
+    def _by_month(self) -> dict[str, list[ArticleSpec]]:
+        """YYMM -> its articles, newest first."""
+
+        def group() -> dict[str, list[ArticleSpec]]:
+            months: dict[str, list[ArticleSpec]] = {}
+            for spec in self._newest():
+                months.setdefault(spec.yymm, []).append(spec)
+            return months
+
+        return self._cached("by_month", group)
 
     def topics(self) -> list[tuple[str, str]]:
         """Every topic some article has, by slug."""
         return sorted({t for s in self.articles.values() for t in s.topics}, key=lambda t: t[1])
 
     def topic_pages(self, slug: str) -> list[list[ArticleSpec]]:
-        tagged = [s for s in self.newest() if slug in (t for _, t in s.topics)]
+        tagged = self._by_topic().get(slug, [])
         return [tagged[i : i + TOPIC_PAGE_SIZE] for i in range(0, len(tagged), TOPIC_PAGE_SIZE)]
+
+    def _by_topic(self) -> dict[str, list[ArticleSpec]]:
+        """Topic slug -> its articles, newest first."""
+
+        def group() -> dict[str, list[ArticleSpec]]:
+            topics: dict[str, list[ArticleSpec]] = {}
+            for spec in self._newest():
+                for slug in dict.fromkeys(t for _, t in spec.topics):
+                    topics.setdefault(slug, []).append(spec)
+            return topics
+
+        return self._cached("by_topic", group)
 
     def related_of(self, spec: ArticleSpec) -> list[ArticleSpec]:
         return [self.articles[rid] for rid in spec.related]
@@ -180,13 +215,16 @@ class Site:
         """Home, ticker, monthly archives and topic pages, in a stable order."""
         return self._cached("index_pages", self._build_index_pages)
 
+    def _index_by_path(self) -> dict[str, IndexPage]:
+        return self._cached("index_by_path", lambda: {i.path: i for i in self.index_pages()})
+
     def _build_index_pages(self) -> list[IndexPage]:
         home_blocks: list[tuple[str | None, list[ArticleSpec]]] = [
             ("Aktuell auf der Startseite", self.home()),
             ("Meistgelesen", self.most_read()),
         ]
         topics = self.topics()
-        ticker = self.newest()[:TICKER_SIZE]
+        ticker = self._newest()[:TICKER_SIZE]
         pages = [
             IndexPage(
                 "/",
@@ -231,29 +269,70 @@ class Site:
             },
         )
 
-    def pages(self, base: str = CANONICAL_BASE) -> dict[str, Page]:
-        """Every path the site serves -> (status, content type, body); rebuilt after changes."""
-        return self._cached(f"pages {base}", lambda: self._build_pages(base))
+    def paths(self) -> list[str]:
+        """Every path the site serves, in a stable order."""
+        sitemaps = [
+            f"/news/gsitemap-{yymm}.xml"
+            for yymm in self.months()
+            if yymm != self.missing_sitemap_month
+        ]
+        return [
+            *(index.path for index in self.index_pages()),
+            "/specials/",
+            "/forum-mirror/",
+            *FEED_PATHS,
+            "/gsiteindex.xml",
+            *sitemaps,
+            "/robots.txt",
+            *self.article_paths(),
+        ]
 
-    def _build_pages(self, base: str) -> dict[str, Page]:
-        out: dict[str, Page] = {}
-        for index in self.index_pages():
-            out[index.path] = (200, HTML, index.render(base=base).encode())
-        out["/specials/"] = (200, HTML, render_current.render_topic_index(self.topics()).encode())
-        out["/forum-mirror/"] = (200, HTML, self._forum_mirror(base).encode())
-        feed = render_rss(self.newest()[:FEED_SIZE], base=base).encode()
-        for path in FEED_PATHS:
-            out[path] = (200, RSS, feed)
-        months = [(m, max(lastmod(s) for s in self.month_articles(m))) for m in self.months()]
-        out["/gsiteindex.xml"] = (200, XML, render_sitemap_index(months, base=base).encode())
-        for yymm, _ in months:
-            if yymm != self.missing_sitemap_month:
-                body = render_sitemap(self.month_articles(yymm), base=base).encode()
-                out[f"/news/gsitemap-{yymm}.xml"] = (200, XML, body)
-        out["/robots.txt"] = (200, TEXT, render_robots(base=base).encode())
-        for path, (article_id, number) in self.article_paths().items():
-            out[path] = (200, HTML, self._article_html(article_id, number, base).encode())
-        return out
+    def pages(self, base: str = CANONICAL_BASE) -> dict[str, Page]:
+        """Every path the site serves -> (status, content type, body), all rendered now."""
+        pages = {path: self.page(path, base) for path in self.paths()}
+        return {path: page for path, page in pages.items() if page is not None}
+
+    def page(self, path: str, base: str = CANONICAL_BASE) -> Page | None:
+        """(status, content type, body) of one path, or None where the site has no such page.
+
+        Article pages are rendered at each call (a large replica could not hold them all);
+        the other pages, few and requested again and again, are kept until the site changes.
+        """
+        article = self.article_paths().get(path)
+        if article is not None:
+            return 200, HTML, self._article_html(*article, base).encode()
+        kept: dict[str, Page | None] = self._cached(f"pages {base}", dict)
+        if path not in kept:
+            page = self._render_listing(path, base)
+            if page is None:
+                return None
+            kept[path] = page
+        return kept[path]
+
+    def _render_listing(self, path: str, base: str) -> Page | None:
+        """A page that is no article: index pages, feeds, sitemaps, robots.txt."""
+        index = self._index_by_path().get(path)
+        if index is not None:
+            return 200, HTML, index.render(base=base).encode()
+        if path == "/specials/":
+            return 200, HTML, render_current.render_topic_index(self.topics()).encode()
+        if path == "/forum-mirror/":
+            return 200, HTML, self._forum_mirror(base).encode()
+        if path in FEED_PATHS:
+            return 200, RSS, render_rss(self._newest()[:FEED_SIZE], base=base).encode()
+        if path == "/gsiteindex.xml":
+            by_month = self._by_month()
+            months = [(m, max(lastmod(s) for s in by_month[m])) for m in self.months()]
+            return 200, XML, render_sitemap_index(months, base=base).encode()
+        if path.startswith("/news/gsitemap-") and path.endswith(".xml"):
+            yymm = path[len("/news/gsitemap-") : -len(".xml")]
+            specs = self._by_month().get(yymm)
+            if specs is None or yymm == self.missing_sitemap_month:
+                return None
+            return 200, XML, render_sitemap(specs, base=base).encode()
+        if path == "/robots.txt":
+            return 200, TEXT, render_robots(base=base).encode()
+        return None
 
     def single_page(self, path: str, base: str = CANONICAL_BASE) -> bytes | None:
         """All pages of a multi-page article on one page (cookie golem_multipage=single)."""
@@ -283,14 +362,14 @@ class Site:
         )
 
     def _forum_mirror_id(self) -> str:
-        return self.edge_cases.get("dst_fall_cet") or self.newest()[-1].id
+        return self.edge_cases.get("dst_fall_cet") or self._newest()[-1].id
 
     # -- links and expectations ----------------------------------------------------------
 
     def linked_ids(self, path: str) -> list[str]:
         """Article ids a page links to as articles (teasers, feed items, related teasers)."""
         if path in FEED_PATHS:
-            return [s.id for s in self.newest()[:FEED_SIZE]]
+            return [s.id for s in self._newest()[:FEED_SIZE]]
         if path == "/forum-mirror/":
             return [self._forum_mirror_id()]
         if path.startswith("/news/gsitemap-"):
@@ -302,9 +381,9 @@ class Site:
         if found:
             spec = self.articles[found[0]]
             return [s.id for s in self.related_of(spec) + self.most_read_for(spec)]
-        for index in self.index_pages():
-            if index.path == path:
-                return [s.id for _, specs in index.blocks for s in specs]
+        index = self._index_by_path().get(path)
+        if index is not None:
+            return [s.id for _, specs in index.blocks for s in specs]
         raise KeyError(path)
 
     def reachable_ids(
