@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import random
 import re
 import time
 import unicodedata
@@ -18,6 +19,7 @@ import pytest
 from tests.helpers import SHARED_PAGES
 from tests.replica import ReplicaServer, build_site, render_article
 from tests.replica.render_current import render_consent_wall
+from tests.replica.site import MAX_ARTICLES, _Draft, _ids
 from tests.replica.specs import BERLIN, CREDIT_TYPES, ArticleSpec
 
 NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
@@ -531,3 +533,40 @@ def test_publish_and_revise_show_on_the_served_site():
             in get(server, f"/news/gsitemap-{old.yymm}.xml")[2]
         )
         assert site.expected_articles()[old.id]["text"].endswith("ein Update verteilt.")
+
+
+@pytest.mark.parametrize("n_articles", [40, 1000])
+def test_every_article_has_its_own_six_digit_id_growing_with_time(n_articles):
+    """More than 130 articles a month do not fit golem.de's monthly id span; such a replica
+    numbers its articles through instead of giving two articles one id (and losing one)."""
+    site = build_site(now=NOW, n_articles=n_articles)
+    assert len(site.articles) == n_articles
+    by_time = sorted(site.articles.values(), key=lambda s: s.published.timestamp())
+    ids = [int(spec.id) for spec in by_time]
+    assert ids == sorted(set(ids))
+    assert 100000 <= ids[0] and ids[-1] <= 999999
+
+
+def test_ids_of_the_largest_replica_stay_six_digits():
+    drafts = [_Draft(NOW - timedelta(seconds=7 * k + 1)) for k in range(MAX_ARTICLES)][::-1]
+    ids = [int(i) for i in _ids(drafts, random.Random(1))]
+    assert ids == sorted(set(ids))
+    assert 100000 <= ids[0] and ids[-1] <= 999999
+    with pytest.raises(ValueError, match="from 30 to"):
+        build_site(now=NOW, n_articles=MAX_ARTICLES + 1)
+
+
+def test_every_path_is_served_as_listed(site):
+    """`page()` renders on request what `paths()` lists; unknown paths are no page."""
+    with ReplicaServer(site) as server:
+        pages = site.pages(server.base_url)
+        assert list(pages) == site.paths()
+        for path, (status, content_type, body) in pages.items():
+            served = get(server, path)
+            assert (served[0], served[1]["Content-Type"], served[2]) == (
+                status,
+                content_type,
+                body,
+            )
+    assert site.page("/news/no-such-article-2510-999999.html") is None
+    assert site.page(f"/news/gsitemap-{site.missing_sitemap_month}.xml") is None

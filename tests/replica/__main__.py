@@ -16,7 +16,9 @@ DEFAULT_NOW = "2025-10-28T12:00:00+01:00"
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve a golem.de replica on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    parser.add_argument("--articles", type=int, default=40, help="number of articles (>= 30)")
+    parser.add_argument(
+        "--articles", type=int, default=40, help="number of articles (30 to 100000)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--now", default=DEFAULT_NOW, help="ISO datetime the site is built for")
     parser.add_argument(

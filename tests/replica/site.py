@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import random
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -45,6 +46,13 @@ from .specs import (
 from .textgen import AUTHORS, PRODUCTS, TOPICS, TextGen
 
 LAYOUT_SWITCH = datetime(2025, 9, 1, tzinfo=BERLIN)
+# golem.de's ids grow by about this much a month.
+MONTH_ID_SPAN = 1300
+# Six-digit ids, nine apart, run out above this many articles.
+MAX_ARTICLES = 100_000
+# Related articles are drawn from this many articles published before (all of them on
+# the replicas the tests build).
+RELATED_WINDOW = 200
 HOME_SIZE, MOST_READ_SIZE, FEED_SIZE, TICKER_SIZE, TOPIC_PAGE_SIZE = 15, 5, 20, 30, 10
 FEED_PATHS = ("/rss.php?feed=RSS2.0", "/rss")
 
@@ -490,15 +498,15 @@ def build_site(*, now: datetime, n_articles: int = 40, seed: int = 1) -> Site:
 
     `now` must be timezone-aware and at least two weeks after the 2025-09-01 layout switch
     (the current-layout edge cases need current-layout articles); n_articles counts the six
-    fixed 2024 articles too and must be at least 30.
+    fixed 2024 articles too and must be from 30 to MAX_ARTICLES (100,000).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(BERLIN)
     if now < LAYOUT_SWITCH + timedelta(days=14):
         raise ValueError("now must be 2025-09-15 or later")
-    if n_articles < 30:
-        raise ValueError("n_articles must be at least 30")
+    if not 30 <= n_articles <= MAX_ARTICLES:
+        raise ValueError(f"n_articles must be from 30 to {MAX_ARTICLES}")
     rng = random.Random(seed)
     windows = _month_windows(now)
     drafts = [_Draft(t) for t in _regular_times(rng, windows, n_articles - len(OLD_ARTICLES))]
@@ -648,12 +656,17 @@ def _assign_roles(drafts: list[_Draft]) -> None:
 
 
 def _ids(drafts: list[_Draft], rng: random.Random) -> list[str]:
-    """Six-digit ids growing with publication time, as golem.de's do."""
+    """Six-digit ids growing with publication time, as golem.de's do: a month's ids from
+    1,300 above the last month's, ten apart within the month. A month of more than 130
+    articles has no room in that span, so a larger replica numbers its articles through,
+    nine apart (room for MAX_ARTICLES)."""
+    months = [(d.published.year - 2015) * 12 + d.published.month for d in drafts]
+    if max(Counter(months).values(), default=0) > MONTH_ID_SPAN // 10:
+        return [str(100000 + k * 9 + rng.randint(1, 9) - 1) for k in range(len(drafts))]
     ids, rank = [], {}
-    for draft in drafts:
-        month = (draft.published.year - 2015) * 12 + draft.published.month
+    for month in months:
         rank[month] = rank.get(month, -1) + 1
-        ids.append(str(100000 + month * 1300 + rank[month] * 10 + rng.randint(1, 9)))
+        ids.append(str(100000 + month * MONTH_ID_SPAN + rank[month] * 10 + rng.randint(1, 9)))
     return ids
 
 
@@ -747,14 +760,19 @@ def _page_blocks(
 def _link_related(
     specs: list[ArticleSpec], rng: random.Random, hidden: set[str], promoted: str
 ) -> None:
-    """Give articles up to three older related articles, preferring shared topics.
+    """Give articles up to three related articles among the RELATED_WINDOW published before
+    them, preferring shared topics (the window keeps a large replica's build linear).
 
     `hidden` articles are never related (backfill only); `promoted` is related from the
     newest article, so a default run that follows related links finds it.
     """
-    for k, spec in enumerate(specs):
-        older = [s for s in specs[:k] if s.id not in hidden]
-        shared = [s for s in older if set(s.topics) & set(spec.topics)]
+    entries = [(s, frozenset(s.topics), s.id in hidden) for s in specs]
+    for k, (spec, topics, _) in enumerate(entries):
+        window = entries[max(0, k - RELATED_WINDOW) : k]
+        older = [s for s, _, is_hidden in window if not is_hidden]
+        shared = [
+            s for s, theirs, is_hidden in window if not is_hidden and not topics.isdisjoint(theirs)
+        ]
         pool = shared or older
         chosen = rng.sample(pool, min(len(pool), rng.choice([0, 1, 2, 3])))
         chosen.sort(key=lambda s: instant(s.published), reverse=True)
