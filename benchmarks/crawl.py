@@ -1,15 +1,18 @@
 """`python -m benchmarks crawl`: the archive crawl against a bare download-only crawl.
 
-For each replica size (`--articles 1000,4000`), in one run: a replica of that many articles
-is served on 127.0.0.1; the full default crawl (`scrapy crawl golem`, home page, ticker,
-feed and the news sitemaps of the replica's current and previous month, one hop of related
-links) runs in a subprocess with politeness off, its state, feeds and logs in a temporary
-folder; then a bare Scrapy spider (in this module, no project settings, middlewares or
-pipelines) fetches exactly the requests the archive crawl made, with the same cookies, and
-does nothing with the responses: the archive crawl's ceiling on this machine. Printed per
+For each replica size (`--articles 1000,10000`), in one run: a replica of that many articles
+is served on 127.0.0.1 (each page rendered when it is requested); the full default crawl
+(`scrapy crawl golem`, home page, ticker, feed and the news sitemaps of the replica's
+current and previous month, one hop of related links) runs in a subprocess with politeness
+off and WARC files written, as users run it (`--no-warc` leaves them out), its state, feeds,
+WARC and logs in a temporary folder; then a bare Scrapy spider (in this module, no project
+settings, middlewares or pipelines) fetches exactly the requests the archive crawl made,
+with the same cookies, and does nothing with the responses: the archive crawl's ceiling on
+this machine (`--no-bare` leaves it out, for a large replica's memory alone). Printed per
 run: pages/s (responses over the crawl's own elapsed time), archived articles/s, peak RSS
-of the crawl process (its own rusage), and the archive/bare ratios. Targets: the archive crawl
-at least 0.5x the bare crawl's pages/s; peak RSS within 20% from 1,000 to 4,000 articles.
+of the crawl process (its own rusage), and the archive/bare ratios; at the end the archive
+crawl's peak RSS per size. Targets: the archive crawl at least 0.5x the bare crawl's
+pages/s; peak RSS within 20% from the smallest to the largest replica.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ NOW = "2025-10-28T12:00:00+01:00"
 POLITENESS_OFF = {
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_DELAY": "0",
-    "NEWSARCHIVE_WARC_ENABLED": "False",
 }
 
 
@@ -87,11 +89,14 @@ def run_child(
     return status, wall, peak_kb / 1024
 
 
-def archive_crawl(base_url: str, folder: Path, concurrency: int, extra: list[str]) -> Run:
+def archive_crawl(
+    base_url: str, folder: Path, concurrency: int, extra: list[str], warc: bool
+) -> Run:
     """`scrapy crawl golem` against the replica, as a user would run it (defaults kept)."""
     folder.mkdir(parents=True, exist_ok=True)
     settings = {
         **POLITENESS_OFF,
+        "NEWSARCHIVE_WARC_ENABLED": str(warc),
         "GOLEM_BASE_URL": base_url,
         "CONCURRENT_REQUESTS": str(concurrency),
         "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
@@ -158,29 +163,35 @@ def recorded_requests(server: Any, base_url: str) -> list[dict[str, str]]:
 
 
 def measure(
-    n_articles: int, concurrency: int, extra: list[str], repeat: int
+    n_articles: int, concurrency: int, extra: list[str], repeat: int, *, warc: bool, bare: bool
 ) -> tuple[list[Run], list[Run], int]:
     """`repeat` archive crawls (each from empty state) and as many bare ones, interleaved
     archive-bare, bare-archive, ... so that both see the machine's ups and downs alike."""
     from tests.replica import ReplicaServer, build_site
 
+    start = time.perf_counter()
     site = build_site(now=datetime.fromisoformat(NOW), n_articles=n_articles)
+    print(f"{n_articles:>8} replica built in {time.perf_counter() - start:.1f} s", flush=True)
     archives: list[Run] = []
     bares: list[Run] = []
     with ReplicaServer(site) as server, tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
-        site.pages(server.base_url)  # render every page now, not during the first crawl
-        archives.append(archive_crawl(server.base_url, folder / "archive-0", concurrency, extra))
+
+        def archive(run_folder: Path) -> None:
+            archives.append(archive_crawl(server.base_url, run_folder, concurrency, extra, warc))
+
+        archive(folder / "archive-0")
         requests = recorded_requests(server, server.base_url)
         requests_file = folder / "requests.json"
         requests_file.write_text(json.dumps(requests), "utf-8")
-        bares.append(bare_crawl(requests_file, folder / "bare-0", concurrency))
+        if bare:
+            bares.append(bare_crawl(requests_file, folder / "bare-0", concurrency))
         for turn in range(1, repeat):
             for label in ("bare", "archive") if turn % 2 else ("archive", "bare"):
                 run_folder = folder / f"{label}-{turn}"
                 if label == "archive":
-                    archives.append(archive_crawl(server.base_url, run_folder, concurrency, extra))
-                else:
+                    archive(run_folder)
+                elif bare:
                     bares.append(bare_crawl(requests_file, run_folder, concurrency))
     return archives, bares, len(requests)
 
@@ -190,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks crawl", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
-        "--articles", default="1000,4000", help="replica sizes, comma-separated (1000,4000)"
+        "--articles",
+        default="1000,10000",
+        help="replica sizes, comma-separated (1000,10000; at most 100000)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS")
     parser.add_argument(
@@ -204,14 +217,21 @@ def main(argv: list[str] | None = None) -> int:
         default=3,
         help="archive and bare crawls per size, interleaved; medians are compared (3)",
     )
+    parser.add_argument(
+        "--no-warc", action="store_true", help="the archive crawl writes no WARC files"
+    )
+    parser.add_argument(
+        "--no-bare", action="store_true", help="no bare crawls: the archive crawl's figures only"
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.articles.split(",") if size.strip()]
     extra = ["-a", "since=2024-03-01"] if args.backfill else []
     mode = "backfill of every month (-a since=2024-03-01)" if args.backfill else "default run"
     print(
         f"scrapy crawl golem ({mode}) against the replica on 127.0.0.1, politeness off, "
-        f"CONCURRENT_REQUESTS(_PER_DOMAIN)={args.concurrency}, WARC off; then a bare "
-        f"download-only spider fetching the same requests"
+        f"CONCURRENT_REQUESTS(_PER_DOMAIN)={args.concurrency}, "
+        f"WARC {'off' if args.no_warc else 'on'}"
+        + ("" if args.no_bare else "; then a bare download-only spider fetching the same requests")
     )
     header = (
         f"{'articles':>8} {'crawl':<8} {'pages':>6} {'archived':>8} {'seconds':>8} "
@@ -220,9 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     peaks: dict[int, float] = {}
-    ratios: list[float] = []
     for size in sizes:
-        archives, bares, requests = measure(size, args.concurrency, extra, max(1, args.repeat))
+        archives, bares, requests = measure(
+            size,
+            args.concurrency,
+            extra,
+            max(1, args.repeat),
+            warc=not args.no_warc,
+            bare=not args.no_bare,
+        )
         for run in archives + bares:
             archived = str(run.articles) if run.label == "archive" else "-"
             per_article = f"{run.articles_per_second:10.1f}" if run.label == "archive" else "-"
@@ -230,23 +256,25 @@ def main(argv: list[str] | None = None) -> int:
                 f"{size:>8} {run.label:<8} {run.pages:>6} {archived:>8} {run.seconds:8.2f} "
                 f"{run.pages_per_second:8.1f} {per_article:>10} {run.peak_rss_mb:11.1f}"
             )
-        archive_rate = statistics.median(run.pages_per_second for run in archives)
-        bare_rate = statistics.median(run.pages_per_second for run in bares)
-        ratio = archive_rate / bare_rate
-        ratios.append(ratio)
         peaks[size] = max(run.peak_rss_mb for run in archives)
-        print(
-            f"{size:>8} ratio    archive/bare pages/s, medians of {len(archives)} runs each: "
-            f"{archive_rate:.1f} / {bare_rate:.1f} = {ratio:.2f}x (target >= 0.5x); "
-            f"{requests} requests replayed"
+        if bares:
+            archive_rate = statistics.median(run.pages_per_second for run in archives)
+            bare_rate = statistics.median(run.pages_per_second for run in bares)
+            ratio = archive_rate / bare_rate
+            print(
+                f"{size:>8} ratio    archive/bare pages/s, medians of {len(archives)} runs each: "
+                f"{archive_rate:.1f} / {bare_rate:.1f} = {ratio:.2f}x (target >= 0.5x); "
+                f"{requests} requests replayed"
+            )
+    low = min(peaks)
+    print(
+        "peak RSS of the archive crawl (highest of its runs): "
+        + ", ".join(
+            f"{peak:.1f} MB at {size} articles ({peak / peaks[low] - 1:+.0%})"
+            for size, peak in sorted(peaks.items())
         )
-    if len(peaks) > 1:
-        low, high = min(peaks), max(peaks)
-        growth = peaks[high] / peaks[low] - 1
-        print(
-            f"peak RSS of the archive crawl (highest of its runs): {peaks[low]:.1f} MB at "
-            f"{low} articles, {peaks[high]:.1f} MB at {high}: {growth:+.0%} (target within 20%)"
-        )
+        + (" (target within 20%)" if len(peaks) > 1 else "")
+    )
     return 0
 
 

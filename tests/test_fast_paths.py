@@ -285,3 +285,7 @@ def test_crawl_bench_command_compares_medians():
     runs = re.findall(r"^\s+30 (archive|bare) ", result.stdout, re.MULTILINE)
     assert sorted(runs) == ["archive", "archive", "bare", "bare"], result.stdout
     assert re.search(r"medians of 2 runs each: [\d.]+ / [\d.]+ = \d+\.\d\dx", result.stdout)
+    assert "WARC on" in result.stdout.splitlines()[0]
+    assert re.search(
+        r"^peak RSS of the archive crawl .*: [\d.]+ MB at 30 articles", result.stdout, re.MULTILINE
+    )
