@@ -125,10 +125,12 @@ class DatePipeline(_Pipeline):
             return item
         adapter["crawled_at"] = format_utc(fetched_at)
         # A capture from a web archive was taken at its own instant; a live page when fetched.
-        adapter["captured_at"] = format_utc(raw.get("captured_at") or fetched_at)
+        # Relative dates on the page ("heute") speak of the day it was captured.
+        captured_at: datetime = raw.get("captured_at") or fetched_at
+        adapter["captured_at"] = format_utc(captured_at)
         published_wall = None
         if raw.get("published_display"):
-            parsed = parse_german_wallclock(raw["published_display"], fetched_at)
+            parsed = parse_german_wallclock(raw["published_display"], captured_at)
             published_wall = parsed[0] if parsed and parsed[1] else None
         # How this page writes machine times (false "Z" or not), learnt from the one value
         # it also displays, then applied to values it does not display (dateModified).
@@ -138,10 +140,10 @@ class DatePipeline(_Pipeline):
             if reading.false_utc:
                 break
         published = resolve_instant(
-            raw.get("published_display"), raw.get("published_machine", []), fetched_at, reading
+            raw.get("published_display"), raw.get("published_machine", []), captured_at, reading
         )
         modified = resolve_instant(
-            raw.get("modified_display"), raw.get("modified_machine", []), fetched_at, reading
+            raw.get("modified_display"), raw.get("modified_machine", []), captured_at, reading
         )
         if published is None:
             self.count("newsarchive/dates/unreadable_published")
@@ -232,6 +234,11 @@ def _reason_key(problem: str) -> str:
 class StatePipeline(_Pipeline):
     """Versions against the state store: new → 1, changed → +1, unchanged → not written.
 
+    Versions follow capture time, live or archived: a web-archive capture older than the
+    article's last version cannot become the next version and is not written (counted as
+    `newsarchive/captures/older_than_archived`; the spider leaves most such captures out
+    before fetching them).
+
     The store learns of an article only from `item_scraped`, which Scrapy sends after the
     feed exporter (an extension, connected first) has written the record; with the
     unbuffered feed storage (`newsarchive.feeds`) a record is on disk before the state says
@@ -254,11 +261,22 @@ class StatePipeline(_Pipeline):
         if adapter.get("kind") != "article" or self.store is None:
             return item
         known = self.store.lookup(adapter["id"])
+        captured_at = parse_instant(adapter["captured_at"])
+        capture = adapter["raw"].get("capture")
         if known is None:
             adapter["version"] = 1
             self.count("newsarchive/articles/new")
+        elif capture and known.captured_at and captured_at and captured_at < known.captured_at:
+            self.count("newsarchive/captures/older_than_archived")
+            raise DropItem(
+                f"capture {capture.key} of article {known.id} is older than its version "
+                f"{known.version} (captured {known.captured_at.isoformat()})",
+                "DEBUG",
+            )
         elif known.content_hash == adapter["content_hash"]:
-            self.store.record_checked(known.id, _lastmod(adapter), datetime.now(UTC))
+            self.store.record_checked(
+                known.id, _lastmod(adapter), datetime.now(UTC), captured_at, capture
+            )
             self.count("newsarchive/articles/unchanged")
             if not adapter["raw"].get("forced"):
                 raise DropItem(
@@ -274,7 +292,12 @@ class StatePipeline(_Pipeline):
         adapter = ItemAdapter(item)
         self.count(f"newsarchive/written/{adapter.get('kind')}")
         if adapter.get("kind") == "article" and self.store is not None:
-            self.store.record_archived(record_of(item), _lastmod(adapter), datetime.now(UTC))
+            self.store.record_archived(
+                record_of(item),
+                _lastmod(adapter),
+                datetime.now(UTC),
+                adapter["raw"].get("capture"),
+            )
 
     def spider_closed(self, spider=None, reason=None):
         if self.store is not None:

@@ -19,6 +19,15 @@ NEWSPIDER_MODULE = "newsarchive.spiders"
 # site by default). Record URLs stay canonical golem.de URLs as the pages state them.
 GOLEM_BASE_URL = os.environ.get("GOLEM_BASE_URL", "https://www.golem.de")
 
+# --- Web archives (scrapy crawl golem -a source=wayback|commoncrawl; newsarchive/sources/) ---
+# An archive run sends its requests to these hosts (and robots.txt of each is obeyed): the
+# Wayback Machine's CDX index and raw captures, Common Crawl's URL index and WARC files.
+WAYBACK_BASE_URL = os.environ.get("WAYBACK_BASE_URL", "https://web.archive.org")
+COMMONCRAWL_INDEX_URL = os.environ.get("COMMONCRAWL_INDEX_URL", "https://index.commoncrawl.org")
+COMMONCRAWL_DATA_URL = os.environ.get("COMMONCRAWL_DATA_URL", "https://data.commoncrawl.org")
+# Rows per CDX query (`limit`); the rest comes with the resume key the answer ends with.
+WAYBACK_CDX_PAGE_SIZE = 5000
+
 # --- Output --------------------------------------------------------------------------------
 # Folder of the JSON Lines files; one file per run and record kind, named by spider and
 # start time (UTC). `-o` / `-O` on the command line replace these feeds as usual.

@@ -13,6 +13,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 DB_NAME = "newsarchive.sqlite3"
 
@@ -33,6 +34,20 @@ MIGRATIONS: list[str] = [
         lastmod TEXT
     );
     """,
+    # Web-archive captures (newsarchive.sources): the capture instant of each article's last
+    # version, so versions follow capture time, and every capture read, so none is fetched
+    # twice (by its key, or by an article's content digest already read).
+    """
+    ALTER TABLE articles ADD COLUMN captured_at TEXT;
+    CREATE TABLE captures (
+        key TEXT PRIMARY KEY,
+        article_id TEXT NOT NULL,
+        digest TEXT,
+        captured_at TEXT NOT NULL,
+        archived TEXT NOT NULL
+    );
+    CREATE INDEX captures_by_digest ON captures (article_id, digest);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -49,6 +64,9 @@ class ArticleState:
     published: datetime | None
     modified: datetime | None
     lastmod: datetime | None
+    # Capture instant of the last version (the fetch instant for a live page); for rows
+    # written before captures were known, when it was archived.
+    captured_at: datetime | None = None
 
 
 def parse_instant(value: str | None) -> datetime | None:
@@ -96,7 +114,8 @@ class StateStore:
     def lookup(self, article_id: str) -> ArticleState | None:
         row = self.db.execute(
             "SELECT id, url, content_hash, version, first_archived, last_archived,"
-            " last_checked, published, modified, lastmod FROM articles WHERE id = ?",
+            " last_checked, published, modified, lastmod, COALESCE(captured_at, last_archived)"
+            " FROM articles WHERE id = ?",
             (article_id,),
         ).fetchone()
         if row is None:
@@ -109,38 +128,95 @@ class StateStore:
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
-    def record_archived(self, record: dict, lastmod: datetime | None, at: datetime) -> None:
-        """Remember an article whose record is now on disk (new or changed version)."""
+    def record_archived(
+        self, record: dict, lastmod: datetime | None, at: datetime, capture: Any = None
+    ) -> None:
+        """Remember an article whose record is now on disk (new or changed version), and
+        the archive capture it was read from."""
+        with self.db:  # the article and its capture together, or neither
+            self.db.execute("BEGIN")
+            self.db.execute(
+                """
+                INSERT INTO articles (id, url, content_hash, version, first_archived,
+                                      last_archived, last_checked, published, modified,
+                                      lastmod, captured_at)
+                VALUES (:id, :url, :hash, :version, :at, :at, :at, :published, :modified,
+                        :lastmod, :captured_at)
+                ON CONFLICT(id) DO UPDATE SET
+                    url = excluded.url, content_hash = excluded.content_hash,
+                    version = excluded.version, last_archived = excluded.last_archived,
+                    last_checked = excluded.last_checked, published = excluded.published,
+                    modified = excluded.modified,
+                    lastmod = COALESCE(excluded.lastmod, articles.lastmod),
+                    captured_at = excluded.captured_at
+                """,
+                {
+                    "id": record["id"],
+                    "url": record["url"],
+                    "hash": record["content_hash"],
+                    "version": record["version"],
+                    "at": _iso(at),
+                    "published": record.get("published"),
+                    "modified": record.get("modified"),
+                    "lastmod": _iso(lastmod),
+                    "captured_at": _iso(parse_instant(record.get("captured_at"))) or _iso(at),
+                },
+            )
+            self._capture_read(capture, at)
+
+    def record_checked(
+        self,
+        article_id: str,
+        lastmod: datetime | None,
+        at: datetime,
+        captured_at: datetime | None = None,
+        capture: Any = None,
+    ) -> None:
+        """Remember that an article was fetched again (or a capture of it read) and found
+        unchanged: its last version now stands as of `captured_at` as well."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "UPDATE articles SET last_checked = ?, lastmod = COALESCE(?, lastmod),"
+                " captured_at = MAX(COALESCE(captured_at, ''), COALESCE(?, ''))"
+                " WHERE id = ?",
+                (_iso(at), _iso(lastmod), _iso(captured_at), article_id),
+            )
+            self._capture_read(capture, at)
+
+    def _capture_read(self, capture: Any, at: datetime) -> None:
+        if capture is None:
+            return
         self.db.execute(
-            """
-            INSERT INTO articles (id, url, content_hash, version, first_archived, last_archived,
-                                  last_checked, published, modified, lastmod)
-            VALUES (:id, :url, :hash, :version, :at, :at, :at, :published, :modified, :lastmod)
-            ON CONFLICT(id) DO UPDATE SET
-                url = excluded.url, content_hash = excluded.content_hash,
-                version = excluded.version, last_archived = excluded.last_archived,
-                last_checked = excluded.last_checked, published = excluded.published,
-                modified = excluded.modified,
-                lastmod = COALESCE(excluded.lastmod, articles.lastmod)
-            """,
-            {
-                "id": record["id"],
-                "url": record["url"],
-                "hash": record["content_hash"],
-                "version": record["version"],
-                "at": _iso(at),
-                "published": record.get("published"),
-                "modified": record.get("modified"),
-                "lastmod": _iso(lastmod),
-            },
+            "INSERT OR IGNORE INTO captures (key, article_id, digest, captured_at, archived)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                capture.key,
+                capture.article_id,
+                capture.digest,
+                _iso(capture.captured_at),
+                _iso(at),
+            ),
         )
 
-    def record_checked(self, article_id: str, lastmod: datetime | None, at: datetime) -> None:
-        """Remember that an article was fetched again and found unchanged."""
-        self.db.execute(
-            "UPDATE articles SET last_checked = ?, lastmod = COALESCE(?, lastmod) WHERE id = ?",
-            (_iso(at), _iso(lastmod), article_id),
-        )
+    def capture_known(self, capture: Any) -> str | None:
+        """Why a web-archive capture is not worth fetching, or None: read by an earlier run
+        (`archived`), the same bytes as one read before (`digest_archived`), or older than
+        the article's last version (`older_than_archived`: versions follow capture time)."""
+        if self.db.execute("SELECT 1 FROM captures WHERE key = ?", (capture.key,)).fetchone():
+            return "archived"
+        if (
+            capture.digest
+            and self.db.execute(
+                "SELECT 1 FROM captures WHERE article_id = ? AND digest = ?",
+                (capture.article_id, capture.digest),
+            ).fetchone()
+        ):
+            return "digest_archived"
+        known = self.lookup(capture.article_id)
+        if known is not None and known.captured_at and capture.captured_at <= known.captured_at:
+            return "older_than_archived"
+        return None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ WARC_VERSION = "1.1"
 # requests the spider makes or how responses are handled, so a reparse applies them again.
 REPLAYED_SETTINGS = (
     "GOLEM_BASE_URL",
+    "WAYBACK_BASE_URL",
+    "COMMONCRAWL_INDEX_URL",
+    "COMMONCRAWL_DATA_URL",
+    "WAYBACK_CDX_PAGE_SIZE",
     "GOLEM_CONSENT_COOKIE",
     "GOLEM_MULTIPAGE_SINGLE",
     "NEWSARCHIVE_FOLLOW_HOPS",

@@ -6,9 +6,12 @@ Extraction lives in `newsarchive.parsers`, normalisation in `newsarchive.pipelin
     scrapy crawl golem -a since=2024-01-01 [-a until=2024-03-31]     backfill by month
     scrapy crawl golem -a topic=<slug>                one topic page and its pagination
     scrapy crawl golem -a urls=URL[,URL...]           exactly these article pages
+    scrapy crawl golem -a source=wayback|commoncrawl -a since=… [-a until=…] [-a every=30d]
+                                                      captures of a period from a web archive
 
-Every URL the spider builds or follows points at `GOLEM_BASE_URL`; records keep the
-canonical golem.de URLs the pages state.
+Every URL the spider builds or follows points at `GOLEM_BASE_URL` (in an archive run: at
+the archive's hosts, see `newsarchive.sources`); records keep the canonical golem.de URLs
+the pages state.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
+from newsarchive import sources
 from newsarchive.items import TeaserItem, article_item
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
@@ -39,6 +43,7 @@ from newsarchive.parsers import (
 )
 from newsarchive.parsers import index as index_pages
 from newsarchive.parsers.common import SITE, article_id, canonical_article_url, page_number
+from newsarchive.state import store_for
 
 # Hosts whose URLs are the site's own and go to GOLEM_BASE_URL; everything else
 # (video., forum., jobs., karrierewelt., account., glm.io, other sites) is never requested.
@@ -71,16 +76,32 @@ class GolemSpider(scrapy.Spider):
         since: str | None = None,
         until: str | None = None,
         topic: str | None = None,
+        source: str | None = None,
+        every: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         # As given, for the WARC's warcinfo record: `scrapy reparse` starts the same run.
         given = {"urls": urls, "since": since, "until": until, "topic": topic, **kwargs}
+        given.update(source=source, every=every)
         self.arguments = {name: value for name, value in given.items() if value is not None}
         self.urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
         self.since = _month(since) if since else None
         self.until = _month(until) if until else None
         self.topic = topic.strip("/ ") if topic else None
+        # An archive run (-a source=wayback|commoncrawl): captures of days since..until.
+        self.source = source or sources.LIVE
+        if self.source not in sources.SOURCES:
+            raise ValueError(f"source={source!r}: one of {', '.join(sources.SOURCES)}")
+        self.every = sources.parse_every(every) if every else None
+        if self.source != sources.LIVE and not since:
+            raise ValueError(f"source={self.source} needs since=YYYY-MM-DD (and until=)")
+        self.period = (
+            datetime.strptime(since, "%Y-%m-%d").date() if since else None,
+            datetime.strptime(until, "%Y-%m-%d").date() if until else None,
+        )
+        self.capture_plan = sources.CapturePlan(every=self.every)
+        self.index_pending = 0
         # Article id → fewest hops from an index page it was linked at, this run.
         self.article_hops: dict[str, int] = {}
         # Links of articles read at the edge of the hop budget, kept in case a shorter way
@@ -203,6 +224,11 @@ class GolemSpider(scrapy.Spider):
             yield from self.article_requests(url, hops=hops)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.archive is not None:
+            for request in self.archive.start_requests(**self.index_callbacks()):
+                self.index_pending += 1
+                yield request
+            return
         if self.urls:
             self.count("newsarchive/articles/discovered", len(self.urls))
             for url in self.urls:
@@ -305,6 +331,8 @@ class GolemSpider(scrapy.Spider):
         """Raw fields of an article page, or why it yields no article."""
         if response.status in (404, 410):
             return NotAnArticle(f"http_{response.status}", "gone")
+        if response.status != 200:
+            return NotAnArticle(f"http_{response.status}", "captured with this status")
         if not looks_like_html(response.body):
             return NotAnArticle("not_html", "the response is no HTML page")
         if "dataloss" in response.flags or not is_complete(response.body):
@@ -348,6 +376,12 @@ class GolemSpider(scrapy.Spider):
         yield from self.continue_article([page], origin)
 
     def parse_later_page(self, response: Response, pages: list[RawArticle], origin: dict):
+        if origin.get("capture") is not None:  # an archived page: read under its own URL
+            try:
+                response, _ = self.archive.open_capture(response, origin["capture"])
+            except sources.ArchiveResponseError as error:
+                yield from self.article_failed(origin, f"page {len(pages) + 1}: {error}")
+                return
         page = self.read_article_page(response)
         if isinstance(page, NotAnArticle) or page.id != pages[0].id:
             reason = page.reason if isinstance(page, NotAnArticle) else "another article"
@@ -368,16 +402,11 @@ class GolemSpider(scrapy.Spider):
             if len(pages) >= self.setting("NEWSARCHIVE_MAX_PAGES", 50, "getint"):
                 yield from self.article_failed(origin, "more pages than NEWSARCHIVE_MAX_PAGES")
                 return
-            yield scrapy.Request(
-                self.on_site(next_url),
-                callback=self.parse_later_page,
-                errback=self.later_page_failed,
-                cookies=self.cookies(),
-                cb_kwargs={"pages": pages, "origin": origin},
-                # Finish started articles first: fewer half-fetched ones when a run is cut.
-                priority=10,
-                dont_filter=True,
-            )
+            request = self.later_page_request(next_url, pages, origin)
+            if request is None:
+                yield from self.article_failed(origin, "later pages are not in this archive")
+                return
+            yield request
             return
         page_count = len(pages)
         if page_count == 1 and len(set(map(page_number, last.page_urls))) > 1:
@@ -387,13 +416,17 @@ class GolemSpider(scrapy.Spider):
             self.count("newsarchive/multipage_articles")
         item = article_item(pages, origin["url"], origin["fetched_at"], page_count=page_count)
         item.raw.update(lastmod=origin["lastmod"], forced=origin["forced"])
+        if origin.get("capture") is not None:
+            item.source = origin["source"]
+            item.raw.update(captured_at=origin["captured_at"], capture=origin["capture"])
         yield item
+        yield from self.next_capture(origin)
 
     @property
     def hop_budget(self) -> int:
         """Article-to-article hops: the default run only; backfill, topic and URL runs keep
         to the scope they were given."""
-        if self.urls or self.topic or self.since:
+        if self.urls or self.topic or self.since or self.archive is not None:
             return 0
         return self.setting("NEWSARCHIVE_FOLLOW_HOPS", 1, "getint")
 
@@ -412,6 +445,136 @@ class GolemSpider(scrapy.Spider):
             return
         yield from self.link_requests(links, hops=hops + 1)
 
+    # --- web archives (-a source=wayback|commoncrawl) -----------------------------------------
+    @cached_property
+    def archive(self) -> Any:
+        """The archive this run reads captures from (newsarchive.sources), None when live."""
+        if self.source == sources.LIVE:
+            return None
+        since, until = self.period
+        return sources.open_source(
+            self.source,
+            self.setting,
+            since,
+            until or self.now().astimezone(BERLIN).date(),
+            self.setting("WAYBACK_CDX_PAGE_SIZE", 5000, "getint"),
+        )
+
+    def index_callbacks(self) -> dict[str, Any]:
+        return {"callback": self.parse_archive_index, "errback": self.archive_index_failed}
+
+    def parse_archive_index(self, response: Response) -> Iterator[Any]:
+        """Captures an archive index answer lists; once the last answer is in, the captures
+        worth fetching, one chain per article in capture order."""
+        self.index_pending -= 1
+        self.count(f"newsarchive/{self.source}/index_pages")
+        try:
+            captures, follow = self.archive.read_index(response, **self.index_callbacks())
+        except sources.ArchiveResponseError as error:
+            self.count(f"newsarchive/{self.source}/index_unreadable")
+            self.logger.error("archive index %s unreadable: %s", response.url, error)
+            captures, follow = [], []
+        if response.status != 200:
+            self.count(f"newsarchive/{self.source}/index_http_{response.status}")
+        self.count(f"newsarchive/{self.source}/captures_listed", len(captures))
+        self.count(f"newsarchive/{self.source}/captures_distinct", self.capture_plan.add(captures))
+        self.index_pending += len(follow)
+        yield from follow
+        if self.index_pending == 0:
+            yield from self.capture_chains()
+
+    def archive_index_failed(self, failure) -> Iterator[Any]:
+        self.request_failed(failure)
+        self.index_pending -= 1
+        if self.index_pending == 0:
+            yield from self.capture_chains()
+
+    def capture_chains(self) -> Iterator[scrapy.Request]:
+        """The first capture of each article's chain (the rest travel with it)."""
+        store = store_for(self.crawler) if getattr(self, "crawler", None) else None
+        chains, left_out = self.capture_plan.chains(store.capture_known if store else None)
+        for reason, amount in left_out.items():
+            self.count(f"newsarchive/captures/{reason}", amount)
+        self.count("newsarchive/captures/chosen", sum(map(len, chains)))
+        listed = len(self.capture_plan.captures)
+        self.count("newsarchive/articles/discovered", listed)
+        self.count("newsarchive/articles/skipped", listed - len(chains))  # all known
+        self.logger.info(
+            "%s: %d captures of %d articles to fetch; left out: %s",
+            self.source,
+            sum(map(len, chains)),
+            len(chains),
+            left_out or "none",
+        )
+        for chain in chains:
+            yield self.capture_request(chain[0], chain[1:])
+
+    def capture_request(self, capture: sources.Capture, rest: list) -> scrapy.Request:
+        return self.archive.capture_request(
+            capture,
+            callback=self.parse_capture,
+            errback=self.capture_failed,
+            cb_kwargs={"chain": rest},
+            # Every capture once, and those of one article strictly one after the other.
+            dont_filter=True,
+            priority=5,
+        )
+
+    def next_capture(self, origin: dict[str, Any]) -> Iterator[scrapy.Request]:
+        chain = origin.get("chain")
+        if chain:
+            yield self.capture_request(chain[0], chain[1:])
+
+    def parse_capture(self, response: Response, chain: list) -> Iterator[Any]:
+        capture: sources.Capture = response.meta["capture"]
+        origin = {
+            "url": response.url,
+            "fetched_at": response.meta.get("fetched_at") or self.now(),
+            "lastmod": None,
+            "multipage": True,
+            "forced": False,
+            "source": self.source,
+            "capture": capture,
+            "chain": chain,
+        }
+        try:
+            page_response, origin["captured_at"] = self.archive.open_capture(response, capture)
+        except sources.ArchiveResponseError as error:
+            self.count("newsarchive/captures/unreadable")
+            self.logger.error("capture %s unreadable: %s", capture.key, error)
+            yield from self.next_capture(origin)
+            return
+        page = self.read_article_page(page_response)
+        if isinstance(page, NotAnArticle):
+            self.count(f"newsarchive/not_article/{page.reason}")
+            self.logger.warning(
+                "no article from capture %s of %s: %s",
+                capture.timestamp,
+                capture.url,
+                page.detail or page.reason,
+            )
+            yield from self.next_capture(origin)
+            return
+        self.count(f"newsarchive/layout/{page.layout}")
+        yield from self.continue_article([page], origin)
+
+    def capture_failed(self, failure) -> Iterator[Any]:
+        self.request_failed(failure)
+        yield from self.next_capture({"chain": failure.request.cb_kwargs.get("chain")})
+
+    def later_page_request(self, url: str, pages: list, origin: dict) -> scrapy.Request | None:
+        request = {
+            "callback": self.parse_later_page,
+            "errback": self.later_page_failed,
+            "cb_kwargs": {"pages": pages, "origin": origin},
+            # Finish started articles first: fewer half-fetched ones when a run is cut.
+            "priority": 10,
+            "dont_filter": True,
+        }
+        if origin.get("capture") is not None:
+            return self.archive.later_page_request(url, origin["capture"], **request)
+        return scrapy.Request(self.on_site(url), cookies=self.cookies(), **request)
+
     # --- what goes wrong ------------------------------------------------------------------------
     def consent_wall(self, response: Response) -> Iterator[scrapy.Request]:
         """Retry a consent interstitial once (with the cookie again), then report it."""
@@ -427,7 +590,7 @@ class GolemSpider(scrapy.Spider):
     def article_failed(self, origin: dict[str, Any], why: str) -> Iterator[Any]:
         self.count("newsarchive/multipage_failed")
         self.logger.error("article %s not archived: %s", origin["url"], why)
-        return iter(())
+        return self.next_capture(origin)
 
     def later_page_failed(self, failure) -> Iterator[Any]:
         self.request_failed(failure)

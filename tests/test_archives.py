@@ -1,0 +1,189 @@
+"""`scrapy crawl golem -a source=wayback|commoncrawl` against loopback web archives.
+
+The archives (tests/archives.py) hold captures of replica articles (rendered from specs, so
+each capture's expected record is known) and of the two real golem.de pages: several
+captures per article, repeated digests, a revised article, an article the site no longer
+has, a multi-page article whose later pages were captured seconds apart (the archive
+redirects to them), captures that are no 200 page, one outside the period.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.archives import ArchivedPage, WaybackServer
+from tests.helpers import SHARED_PAGES, assert_same_fields, run_crawl
+from tests.replica.site import build_site
+from tests.replica.specs import BERLIN, CANONICAL_BASE
+
+NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
+PERIOD = ("-a", "since=2024-01-01", "-a", "until=2025-12-31")
+FAST = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "NEWSARCHIVE_WARC_ENABLED": False,
+}
+REAL_PAGES = {
+    "184627": ("2024-04-28-classic-184627", "20240428150000"),
+    "199920": ("2025-09-09-current-199920", "20250909140000"),
+}
+
+
+@dataclass
+class Archive:
+    """Captures with the record each one must give (None: it gives none)."""
+
+    pages: list[ArchivedPage] = field(default_factory=list)
+    expected: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
+
+    def add(self, url: str, stamp: str, body: bytes, record: dict | None, **page: Any) -> None:
+        self.pages.append(ArchivedPage(url, stamp, body, **page))
+        if record is not None:
+            self.expected[(record["id"], stamp)] = record
+
+
+def stamp(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def build_archive() -> tuple[Archive, dict[str, str]]:
+    """Captures of replica articles and real pages; and which article plays which part."""
+    site = build_site(now=NOW, n_articles=30)
+    archive = Archive()
+    specs = sorted(site.articles.values(), key=lambda s: s.id)
+    classic = next(s for s in specs if s.layout == "classic" and s.page_count == 1)
+    current = next(s for s in specs if s.layout == "current" and s.page_count == 1)
+    multipage = site.articles[site.edge_cases["multipage_classic"]]
+    removed = next(s for s in specs if s.page_count == 1 and s.id not in (classic.id, current.id))
+    roles = {"revised": classic.id, "current": current.id, "multipage": multipage.id}
+    roles["removed"] = removed.id
+
+    def capture(spec_id: str, at: datetime, *, pages: int = 1) -> None:
+        spec = site.articles[spec_id]
+        record = copy.deepcopy(spec.expected_record(CANONICAL_BASE, site.articles))
+        record.update(source="wayback", captured_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for number in range(1, pages + 1):
+            html = site._article_html(spec_id, number, CANONICAL_BASE).encode()
+            when = at + timedelta(seconds=7 * (number - 1))  # later pages: seconds later
+            archive.add(spec.url(page=number), stamp(when), html, record if number == 1 else None)
+
+    day = timedelta(days=1)
+    base = classic.published.astimezone(UTC).replace(microsecond=0)
+    capture(classic.id, base + day)
+    capture(classic.id, base + 2 * day)  # the same bytes: its digest is left out
+    site.revise(classic.id, "Nachtrag: Der Hersteller hat die Angaben inzwischen bestätigt.")
+    capture(classic.id, base + 3 * day)  # changed: version 2
+    capture(classic.id, base + 4 * day)  # the same as version 2
+    # The same article under http:// and without www: one article, one more instant.
+    site.revise(classic.id, "Nachtrag 2: Auch der Händler hat sich inzwischen geäußert.")
+    html = site._article_html(classic.id, 1, CANONICAL_BASE).encode()
+    record = copy.deepcopy(site.articles[classic.id].expected_record(CANONICAL_BASE, site.articles))
+    at = base + 5 * day
+    record.update(source="wayback", captured_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    archive.add(classic.url().replace("https://www.", "http://"), stamp(at), html, record)
+    # No 200 page: a redirect and a 404 capture (the index filter leaves them out).
+    archive.add(classic.url(), stamp(base + 6 * day), b"", None, status=301,
+                location=classic.url() + "?moved")  # fmt: skip
+    archive.add(removed.url(), stamp(removed.published + 9 * day), b"<html>weg</html>", None,
+                status=404)  # fmt: skip
+    capture(removed.id, removed.published.astimezone(UTC).replace(microsecond=0) + day)
+    del site.articles[removed.id]  # gone from the site, kept by the archive
+    capture(current.id, current.published.astimezone(UTC).replace(microsecond=0) + 2 * day)
+    mp_at = multipage.published.astimezone(UTC).replace(microsecond=0) + day
+    capture(multipage.id, mp_at, pages=multipage.page_count)
+    # Outside the period: never listed.
+    archive.add(current.url(), "20230101120000", b"<html>alt</html>", None)
+    for _article, (name, when) in REAL_PAGES.items():
+        html_path = SHARED_PAGES / f"{name}.html"
+        if not html_path.exists():
+            continue
+        expected = json.loads((SHARED_PAGES / f"{name}.expected.json").read_text("utf-8"))
+        instant = datetime.strptime(when, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        expected.update(source="wayback", captured_at=instant.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        archive.add(expected["url"], when, html_path.read_bytes(), expected)
+    return archive, roles
+
+
+@pytest.fixture(scope="module")
+def archive() -> tuple[Archive, dict[str, str]]:
+    return build_archive()
+
+
+def by_capture(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for record in records:
+        instant = datetime.fromisoformat(record["captured_at"].replace("Z", "+00:00"))
+        out[(record["id"], stamp(instant))] = record
+    return out
+
+
+def expected_versions(archive: Archive) -> dict[tuple[str, str], dict[str, Any]]:
+    """The records an empty state must write: per article in capture order, a capture
+    whose content equals the last written one is not written; the others count up."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    last: dict[str, tuple[str, int]] = {}
+    for (article, when), record in sorted(archive.expected.items(), key=lambda i: i[0][1]):
+        content = json.dumps([record["headline"], record["summary"], record["text"]])
+        previous = last.get(article)
+        if previous and previous[0] == content:
+            continue
+        version = previous[1] + 1 if previous else 1
+        last[article] = (content, version)
+        out[(article, when)] = {**record, "version": version}
+    return out
+
+
+def run_archive(tmp_path: Path, source: str, *args: str, **settings: Any):
+    return run_crawl(tmp_path, "-a", f"source={source}", *PERIOD, *args,
+                     settings={**FAST, **settings})  # fmt: skip
+
+
+def assert_records(records: list[dict[str, Any]], expected: dict, source: str) -> None:
+    got = by_capture(records)
+    assert sorted(got) == sorted(expected), (sorted(got), sorted(expected))
+    for key, record in got.items():
+        assert_same_fields(record, {**expected[key], "source": source})
+        assert record["crawled_at"] >= "2026", "crawled_at is the instant of the fetch"
+
+
+# --- the Wayback Machine -------------------------------------------------------------------------
+def test_wayback_run_writes_every_capture_as_a_version_in_capture_order(tmp_path, archive):
+    pages, roles = archive
+    with WaybackServer(pages.pages) as wayback:
+        result = run_archive(tmp_path, "wayback", WAYBACK_BASE_URL=wayback.base_url,
+                             WAYBACK_CDX_PAGE_SIZE=4)  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    expected = expected_versions(pages)
+    assert_records(result.articles, expected, "wayback")
+    revised = sorted(
+        (r for r in result.articles if r["id"] == roles["revised"]), key=lambda r: r["version"]
+    )
+    assert [r["version"] for r in revised] == [1, 2, 3]
+    assert [r["captured_at"] for r in revised] == sorted(r["captured_at"] for r in revised)
+    cdx = wayback.requests("/cdx/")
+    assert len(cdx) > 2 and all("resumeKey=" in q for q in cdx[1:]), cdx
+    fetched = wayback.requests("/web/")
+    # Duplicate digests are not fetched; a capture listed twice (http and https) is one.
+    assert len([p for p in fetched if roles["revised"] in p]) == 3
+    assert result.stats["newsarchive/captures/duplicate_digest"] == 2
+
+
+def test_wayback_rerun_fetches_no_capture_again(tmp_path, archive):
+    pages, _ = archive
+    with WaybackServer(pages.pages) as wayback:
+        settings = {"WAYBACK_BASE_URL": wayback.base_url}
+        first = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "1", **settings)
+        fetched = len(wayback.requests("/web/"))
+        second = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "2", **settings)
+        again = wayback.requests("/web/")[fetched:]
+    assert first.returncode == 0 and second.returncode == 0, second.log[-3000:]
+    assert first.articles and second.articles == []
+    assert again == []
