@@ -24,6 +24,11 @@ Choices:
   reparse gives every record the same `crawled_at` / `seen_at` as the crawl.
 - Every record is its own gzip member and the file is flushed after each, so a killed process
   leaves at most one cut record at the end and everything before it readable.
+- A Common Crawl capture (a range request marked `warc_record`, newsarchive.sources) is one
+  gzip member holding the crawl's own WARC record: that member goes into the file as it
+  came, byte for byte, with its original WARC headers, followed by a `metadata` record
+  (WARC-Refers-To the original) that states our request (URL, Range), its instant and the
+  206 answer's status and headers, so a reparse answers the same range request from it.
 """
 
 from __future__ import annotations
@@ -100,6 +105,9 @@ RECORDED_SETTINGS = (
 # arrive in another order, follows exactly the links the crawl followed.
 NAVIGATION_META = ("hops",)
 NAVIGATION_FIELD = "Newsarchive-Meta"
+# On the metadata record that follows an archive's original record: the Range requested.
+RANGE_FIELD = "Newsarchive-Range"
+GZIP_MAGIC = b"\x1f\x8b"
 
 STAT = "newsarchive/warc/{}"
 REPLAY_STAT = "newsarchive/reparse/{}"
@@ -259,7 +267,12 @@ class WarcMiddleware:
         navigation = {k: request.meta[k] for k in NAVIGATION_META if k in request.meta}
         if navigation:
             fields[NAVIGATION_FIELD] = json.dumps(navigation, sort_keys=True)
-        if urlsplit(response.url).scheme in ("http", "https"):
+        original = self.original_record_id(request, response)
+        if original is not None:
+            rotating.file.write(response.body)  # the archive's own record, as it came
+            writer.write_record(self.range_record(writer, request, response, original, fields))
+            records = 2
+        elif urlsplit(response.url).scheme in ("http", "https"):
             writer.write_request_response_pair(
                 self.request_record(writer, request, response.url),
                 self.response_record(writer, response, fields),
@@ -275,6 +288,50 @@ class WarcMiddleware:
         stats.set_value(STAT.format("files"), len(rotating.paths))
         if len(rotating.paths) > files and files:
             logger.info("WARC file %s begun", rotating.paths[-1])
+
+    @staticmethod
+    def original_record_id(request: Request, response: Response) -> str | None:
+        """The WARC-Record-ID of the one record a range request into an archive's WARC file
+        answered with, or None when the answer is no such record (it is then kept like any
+        other response)."""
+        if not request.meta.get("warc_record") or response.status != 206:
+            return None
+        if not response.body.startswith(GZIP_MAGIC) or not request.headers.get("Range"):
+            return None
+        try:
+            stream = BytesIO(response.body)
+            iterator = ArchiveIterator(stream)
+            record = next(iter(iterator))
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+            record.raw_stream.read()
+            if iterator.get_record_length() != len(response.body) or not record_id:
+                return None  # more or less than one whole gzip member
+        except Exception:  # noqa: BLE001 - not a record: stored as an ordinary response
+            return None
+        return record_id
+
+    @staticmethod
+    def range_record(
+        writer: WARCWriter,
+        request: Request,
+        response: Response,
+        refers_to: str,
+        fields: dict[str, str],
+    ):
+        answer = {"status": response.status, "headers": _header_list(response.headers)}
+        payload = json.dumps(answer, sort_keys=True).encode("utf-8")
+        return writer.create_warc_record(
+            request.url,
+            "metadata",
+            payload=BytesIO(payload),
+            length=len(payload),
+            warc_content_type="application/json",
+            warc_headers_dict={
+                **fields,
+                "WARC-Refers-To": refers_to,
+                RANGE_FIELD: _text(request.headers.get("Range")),
+            },
+        )
 
     @staticmethod
     def response_record(writer: WARCWriter, response: Response, fields: dict[str, str]):
@@ -349,6 +406,17 @@ class StoredResponse:
     navigation: str | None = None  # NAVIGATION_FIELD: JSON of the crawl's request meta
 
 
+@dataclass(frozen=True)
+class StoredRange:
+    """An archive's original record in a WARC file, and the range request it answered."""
+
+    path: str
+    offset: int
+    length: int
+    date: datetime
+    answer: str  # JSON: status and headers of the 206 answer
+
+
 class WarcReadError(Exception):
     """A WARC file or record could not be read (cut short, corrupt, no WARC at all)."""
 
@@ -387,6 +455,8 @@ class WarcArchive:
 
     def __init__(self) -> None:
         self.by_url: dict[str, deque[StoredResponse]] = defaultdict(deque)
+        # (URL, Range) → the original records range requests were answered with.
+        self.by_range: dict[tuple[str, str], deque[StoredRange]] = defaultdict(deque)
         self.records = 0
         self.files_read = 0
         self.problems: list[str] = []
@@ -404,6 +474,7 @@ class WarcArchive:
         """Index one file; a cut or corrupt file keeps the records before the damage."""
         found = 0
         offset = 0
+        members: dict[str, tuple[int, int]] = {}  # WARC-Record-ID → offset, length
         try:
             with open(path, "rb") as stream:
                 iterator = ArchiveIterator(stream, no_record_parse=True)
@@ -422,6 +493,12 @@ class WarcArchive:
                     digest = headers.get_header("WARC-Block-Digest")
                     if digest and digest.startswith("sha1:") and digest != _block_digest(block):
                         raise WarcReadError(f"record at byte {offset} fails its block digest")
+                    record_id = headers.get_header("WARC-Record-ID")
+                    if record.rec_type == "response" and record_id:
+                        members[record_id] = (offset, iterator.get_record_length())
+                    if record.rec_type == "metadata" and headers.get_header(RANGE_FIELD):
+                        found += self._add_range(path, headers, block, members)
+                        continue
                     if record.rec_type not in ("response", "resource"):
                         continue
                     url = headers.get_header("WARC-Target-URI")
@@ -451,6 +528,31 @@ class WarcArchive:
         else:
             self.files_read += 1
         self.records += found
+
+    def _add_range(self, path: str, headers: Any, block: bytes, members: dict) -> int:
+        member = members.get(headers.get_header("WARC-Refers-To") or "")
+        url, date = headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date")
+        if member is None or not url or not date:
+            return 0
+        stored = StoredRange(path, *member, parse_warc_date(date), block.decode("utf-8"))
+        self.by_range[(url, headers.get_header(RANGE_FIELD))].append(stored)
+        # The original is served through its range request, never by its own URL.
+        self.served.add((path, member[0]))
+        return 0
+
+    def take_range(self, url: str, byte_range: str) -> StoredRange | None:
+        stored = self.by_range.get((url, byte_range))
+        if not stored:
+            return None
+        return stored.popleft() if len(stored) > 1 else stored[0]
+
+    def load_range(self, stored: StoredRange) -> bytes:
+        """The original record's gzip member, as the range request received it."""
+        handle = self._handles.get(stored.path)
+        if handle is None:
+            handle = self._handles[stored.path] = open(stored.path, "rb")  # noqa: SIM115
+        handle.seek(stored.offset)
+        return handle.read(stored.length)
 
     def take(self, url: str) -> StoredResponse | None:
         stored = self.by_url.get(url)
@@ -531,6 +633,11 @@ class WarcReplayHandler:
         return cls(crawler)
 
     async def download_request(self, request: Request) -> Response:
+        byte_range = request.headers.get("Range")
+        if byte_range is not None:
+            ranged = self.archive.take_range(request.url, _text(byte_range))
+            if ranged is not None:
+                return self.range_response(request, ranged)
         stored = self.archive.take(request.url)
         if stored is None:
             self.stats.inc_value(REPLAY_STAT.format("missing"))
@@ -564,6 +671,27 @@ class WarcReplayHandler:
             body=body,
             flags=flags,
             protocol=http_headers.protocol or None,
+        )
+
+    def range_response(self, request: Request, stored: StoredRange) -> Response:
+        """The 206 answer a range request into an archive's WARC file got in the crawl."""
+        try:
+            body = self.archive.load_range(stored)
+            answer = json.loads(stored.answer)
+        except Exception as error:  # noqa: BLE001 - one bad record fails one request only
+            self.stats.inc_value(REPLAY_STAT.format("unreadable"))
+            raise WarcReadError(f"{stored.path} at byte {stored.offset}: {error}") from error
+        self.stats.inc_value(REPLAY_STAT.format("replayed"))
+        request.meta["fetched_at"] = stored.date
+        headers = Headers()
+        for name, value in answer.get("headers", []):
+            headers.appendlist(name, value)
+        return Response(
+            url=request.url,
+            status=int(answer.get("status", 206)),
+            headers=headers,
+            body=body,
+            flags=["warc"],
         )
 
     async def close(self) -> None:
