@@ -570,3 +570,48 @@ def test_every_path_is_served_as_listed(site):
             )
     assert site.page("/news/no-such-article-2510-999999.html") is None
     assert site.page(f"/news/gsitemap-{site.missing_sitemap_month}.xml") is None
+
+
+def test_an_alias_url_stands_in_the_sitemap_and_serves_the_article():
+    site = build_site(now=NOW)
+    spec = site.newest()[2]
+    alias = site.add_alias(spec.id)
+    assert alias not in site.articles
+    with ReplicaServer(site) as server:
+        _, _, sitemap = get(server, f"/news/gsitemap-{spec.yymm}.xml")
+        locs = [e.text for e in ET.fromstring(sitemap).findall("sm:url/sm:loc", SITEMAP_NS)]
+        status, _, page = get(server, site.alias_path(alias))
+        canonical = get(server, spec.path())[2]
+        alias_url, own_url = server.url(site.alias_path(alias)), server.url(spec.path())
+    assert alias_url in locs and own_url not in locs
+    assert site.alias_path(alias).endswith(f"-{spec.yymm}-{alias}.html")
+    assert status == 200 and page == canonical  # the page names its own canonical URL
+
+
+def test_a_correction_moves_the_lastmod_of_its_month_in_the_index():
+    site = build_site(now=NOW)
+    old = site.articles[site.edge_cases["classic_interview"]]
+    with ReplicaServer(site) as server:
+        before = ET.fromstring(get(server, "/gsiteindex.xml")[2])
+        site.revise(old.id, "Korrektur: Das Gerät kostet 20 Euro mehr.", at=NOW.replace(second=7))
+        after = ET.fromstring(get(server, "/gsiteindex.xml")[2])
+
+    def lastmods(index):
+        return {
+            e.findtext("sm:loc", namespaces=SITEMAP_NS).rsplit("-", 1)[1][:4]: e.findtext(
+                "sm:lastmod", namespaces=SITEMAP_NS
+            )
+            for e in index.findall("sm:sitemap", SITEMAP_NS)
+        }
+
+    changed = {m for m, value in lastmods(after).items() if lastmods(before)[m] != value}
+    assert changed == {old.yymm}
+    assert lastmods(after)[old.yymm] == NOW.replace(second=7).isoformat()
+
+
+@pytest.mark.parametrize("status", ["404", "410", "500"])
+def test_faults_answer_with_their_status_every_time(status):
+    site = build_site(now=NOW)
+    path = site.newest()[0].path()
+    with ReplicaServer(site, faults={path: status}) as server:
+        assert [get(server, path)[0] for _ in range(2)] == [int(status)] * 2

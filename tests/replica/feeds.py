@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
@@ -46,10 +46,15 @@ def lastmod(spec: ArticleSpec) -> str:
     return iso_berlin(spec.modified or spec.published)
 
 
-def render_sitemap(specs: Sequence[ArticleSpec], *, base: str) -> str:
-    """A monthly news sitemap: every article of the month with its lastmod."""
+def render_sitemap(
+    specs: Sequence[ArticleSpec], *, base: str, paths: Mapping[str, str] | None = None
+) -> str:
+    """A monthly news sitemap: every article of the month with its lastmod, under its own
+    path or the one `paths` gives for its id."""
+    paths = paths or {}
     urls = "".join(
-        f"<url><loc>{escape(base + s.path())}</loc><lastmod>{lastmod(s)}</lastmod></url>\n"
+        f"<url><loc>{escape(base + paths.get(s.id, s.path()))}</loc>"
+        f"<lastmod>{lastmod(s)}</lastmod></url>\n"
         for s in specs
     )
     return (

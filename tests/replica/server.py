@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from .render_current import render_consent_wall
 from .site import HTML, Page, Site
 
-# A fault for a path (or path with query): "404", "500-then-200", ("301", target_path),
-# ("slow", seconds).
+# A fault for a path (or path with query): "404", "410", "500" (always), "500-then-200",
+# ("301", target_path), ("slow", seconds).
 Fault = str | tuple[str, str] | tuple[str, float]
 
 _NOT_FOUND = (
@@ -134,8 +134,10 @@ class ReplicaServer:
     def _fault(self, key: str, fault: Fault) -> tuple[int, dict[str, str], bytes] | None:
         with self._lock:
             hits = self._fault_hits[key] = self._fault_hits.get(key, 0) + 1
-        if fault == "404":
-            return 404, {"Content-Type": HTML}, _NOT_FOUND
+        if fault in ("404", "410"):
+            return int(fault), {"Content-Type": HTML}, _NOT_FOUND
+        if fault == "500":
+            return 500, {"Content-Type": "text/plain"}, b"Internal Server Error"
         if fault == "500-then-200":
             if hits == 1:
                 return 500, {"Content-Type": "text/plain"}, b"Internal Server Error"

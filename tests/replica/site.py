@@ -13,7 +13,8 @@ What links where:
   article of its month, for every month;
 - `/specials/<slug>/` (then `/specials/<slug>/2/` …): 10 teasers a page per topic;
 - article pages: related teasers (always older articles) and a "most read" box;
-- `/forum-mirror/` (disallowed by robots.txt, linked from home): one backfill-only article.
+- `/forum-mirror/` (disallowed by robots.txt, linked from home): one backfill-only article;
+- `add_alias(id)`: the article's sitemap entry becomes a URL with another id serving its page.
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ class Site:
     edge_cases: dict[str, str]
     missing_sitemap_month: str
     revision: int = 0
+    # Alias id -> article id: the article's sitemap entry names `alias_path(alias id)`, a
+    # URL with another id that serves the article's page (its canonical URL unchanged).
+    aliases: dict[str, str] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- selections ----------------------------------------------------------------------
@@ -293,6 +297,7 @@ class Site:
             *sitemaps,
             "/robots.txt",
             *self.article_paths(),
+            *map(self.alias_path, self.aliases),
         ]
 
     def pages(self, base: str = CANONICAL_BASE) -> dict[str, Page]:
@@ -307,6 +312,8 @@ class Site:
         the other pages, few and requested again and again, are kept until the site changes.
         """
         article = self.article_paths().get(path)
+        if article is None and path in self._alias_paths():
+            article = (self._alias_paths()[path], 1)
         if article is not None:
             return 200, HTML, self._article_html(*article, base).encode()
         kept: dict[str, Page | None] = self._cached(f"pages {base}", dict)
@@ -337,7 +344,8 @@ class Site:
             specs = self._by_month().get(yymm)
             if specs is None or yymm == self.missing_sitemap_month:
                 return None
-            return 200, XML, render_sitemap(specs, base=base).encode()
+            paths = {spec_id: self.alias_path(alias) for alias, spec_id in self.aliases.items()}
+            return 200, XML, render_sitemap(specs, base=base, paths=paths).encode()
         if path == "/robots.txt":
             return 200, TEXT, render_robots(base=base).encode()
         return None
@@ -450,6 +458,23 @@ class Site:
         return records
 
     # -- mutations for incremental runs --------------------------------------------------
+
+    def alias_path(self, alias_id: str) -> str:
+        """The path of an alias: the article's slug and month with the alias id."""
+        spec = self.articles[self.aliases[alias_id]]
+        return f"/news/{spec.slug}-{spec.yymm}-{alias_id}.html"
+
+    def _alias_paths(self) -> dict[str, str]:
+        return {self.alias_path(alias): article for alias, article in self.aliases.items()}
+
+    def add_alias(self, article_id: str) -> str:
+        """List `article_id` in its sitemap under a URL with another id (the next free
+        one) that serves the article's page; returns the alias id."""
+        taken = {*self.articles, *self.aliases}
+        alias = str(max(int(i) for i in taken) + 7)
+        self.aliases[alias] = article_id
+        self.revision += 1
+        return alias
 
     def new_spec(self, published: datetime, **overrides) -> ArticleSpec:
         """A fresh article (next free id) published at `published`, not yet on the site."""
