@@ -248,6 +248,11 @@ class StatePipeline(_Pipeline):
     def __init__(self, stats: Any = None, store: StateStore | None = None) -> None:
         super().__init__(stats)
         self.store = store
+        # Id -> (content hash, version) of each article passed on this run. Two URLs of one
+        # article (an alias) fetched at once can both reach this pipeline before the first
+        # record is stored; the second is then no new version of the first. (Web-archive
+        # captures are ordered by capture time below instead.)
+        self.this_run: dict[str, tuple[str, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -259,6 +264,16 @@ class StatePipeline(_Pipeline):
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
         if adapter.get("kind") != "article" or self.store is None:
+            return item
+        earlier = self.this_run.get(adapter["id"])
+        live = not adapter["raw"].get("capture")
+        if earlier is not None and live and not adapter["raw"].get("forced"):
+            if earlier[0] == adapter["content_hash"]:
+                self.count("newsarchive/articles/duplicate")
+                raise DropItem(f"article {adapter['id']} written already this run", "DEBUG")
+            adapter["version"] = earlier[1] + 1
+            self.count("newsarchive/articles/changed")
+            self.this_run[adapter["id"]] = (adapter["content_hash"], adapter["version"])
             return item
         known = self.store.lookup(adapter["id"])
         captured_at = parse_instant(adapter["captured_at"])
@@ -286,6 +301,7 @@ class StatePipeline(_Pipeline):
         else:
             adapter["version"] = known.version + 1
             self.count("newsarchive/articles/changed")
+        self.this_run[adapter["id"]] = (adapter["content_hash"], adapter["version"])
         return item
 
     def item_scraped(self, item, response=None, spider=None):

@@ -4,6 +4,11 @@ SQLite from the standard library is the embedded default: no server for a cron j
 alive, one file in `NEWSARCHIVE_STATE_DIR` to back up. The store answers two questions: is an
 article worth fetching again (`should_fetch`), and which version a changed article becomes
 (`lookup`). An article is recorded (`record_archived`) only after its record is written.
+
+Beside the articles it keeps what makes later runs cheaper without losing anything: the
+article ids other URLs turned out to stand for (`aliases`), the articles that answered
+404/410 (`gone`), and up to which `lastmod` each sitemap of the index has been read to the
+end (`sitemaps`).
 """
 
 from __future__ import annotations
@@ -48,6 +53,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX captures_by_digest ON captures (article_id, digest);
     """,
+    # Aliases, gone articles, and sitemaps read to the end (newsarchive.middlewares).
+    """
+    CREATE TABLE aliases (
+        alias TEXT PRIMARY KEY,
+        id TEXT NOT NULL
+    );
+    CREATE TABLE gone (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        first_gone TEXT NOT NULL,
+        last_checked TEXT NOT NULL
+    );
+    CREATE TABLE sitemaps (
+        url TEXT PRIMARY KEY,
+        lastmod TEXT,
+        first_read TEXT NOT NULL,
+        last_read TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -67,6 +92,27 @@ class ArticleState:
     # Capture instant of the last version (the fetch instant for a live page); for rows
     # written before captures were known, when it was archived.
     captured_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GoneState:
+    """An article that answered 404 or 410 when last asked."""
+
+    id: str
+    url: str
+    status: int
+    first_gone: datetime
+    last_checked: datetime
+
+
+@dataclass(frozen=True)
+class SitemapState:
+    """A sitemap of the index: `lastmod` is the index's lastmod of it up to which every
+    article it named is archived (None: read, but not yet to the end)."""
+
+    url: str
+    lastmod: datetime | None
+    last_read: datetime
 
 
 def parse_instant(value: str | None) -> datetime | None:
@@ -103,10 +149,17 @@ class StateStore:
                 f"({SCHEMA_VERSION}); upgrade newsarchive"
             )
         for number in range(current, SCHEMA_VERSION):
-            with self.db:
-                self.db.execute("BEGIN")
-                self.db.executescript(MIGRATIONS[number])
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+            # One script, one transaction: executescript commits any open transaction
+            # before it runs, so the version bump goes inside the script, and a migration
+            # cut short leaves the database at the version before it.
+            try:
+                self.db.executescript(
+                    f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;"
+                )
+            except sqlite3.Error:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -218,6 +271,66 @@ class StateStore:
             return "older_than_archived"
         return None
 
+    # --- aliases: a URL whose id is not the id of the article it serves ---------------------
+    def resolve(self, article_id: str) -> str:
+        """The id of the article a URL id stands for (itself unless it is a known alias)."""
+        row = self.db.execute("SELECT id FROM aliases WHERE alias = ?", (article_id,)).fetchone()
+        return row[0] if row else article_id
+
+    def record_alias(self, alias: str, article_id: str) -> None:
+        self.db.execute(
+            "INSERT INTO aliases (alias, id) VALUES (?, ?)"
+            " ON CONFLICT(alias) DO UPDATE SET id = excluded.id",
+            (alias, article_id),
+        )
+
+    # --- gone: articles that answered 404 or 410 ---------------------------------------------
+    def lookup_gone(self, article_id: str) -> GoneState | None:
+        row = self.db.execute(
+            "SELECT id, url, status, first_gone, last_checked FROM gone WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return GoneState(row[0], row[1], row[2], *map(parse_instant, row[3:]))  # type: ignore[arg-type]
+
+    def record_gone(self, article_id: str, url: str, status: int, at: datetime) -> None:
+        self.db.execute(
+            """
+            INSERT INTO gone (id, url, status, first_gone, last_checked)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET
+                url = excluded.url, status = excluded.status, last_checked = excluded.last_checked
+            """,
+            (article_id, url, status, _iso(at), _iso(at)),
+        )
+
+    def forget_gone(self, article_id: str) -> None:
+        """The article answered again: it is no longer gone."""
+        self.db.execute("DELETE FROM gone WHERE id = ?", (article_id,))
+
+    # --- sitemaps of the index ---------------------------------------------------------------
+    def lookup_sitemap(self, url: str) -> SitemapState | None:
+        row = self.db.execute(
+            "SELECT url, lastmod, last_read FROM sitemaps WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            return None
+        return SitemapState(row[0], parse_instant(row[1]), parse_instant(row[2]))  # type: ignore[arg-type]
+
+    def record_sitemap(self, url: str, lastmod: datetime | None, at: datetime) -> None:
+        """Remember a sitemap as read to the end up to `lastmod`; with None, as being read
+        (a lastmod it was read up to before stays)."""
+        self.db.execute(
+            """
+            INSERT INTO sitemaps (url, lastmod, first_read, last_read) VALUES (?, ?, ?, ?)
+            ON CONFLICT(url) DO UPDATE SET
+                lastmod = COALESCE(excluded.lastmod, sitemaps.lastmod),
+                last_read = excluded.last_read
+            """,
+            (url, _iso(lastmod), _iso(at), _iso(at)),
+        )
+
 
 @dataclass(frozen=True)
 class RefetchPolicy:
@@ -226,15 +339,28 @@ class RefetchPolicy:
     Evidence of change: a sitemap or feed `lastmod` newer than the one seen at the last
     fetch (or, lacking that, newer than the record's own modified date). Young articles get
     corrected after publication, so within `recheck_window` of publication an article is
-    fetched again once `recheck_interval` has passed since its last check.
+    fetched again once `recheck_interval` has passed since its last check. An article that
+    answered 404/410 more recently than it was archived is asked again after `gone_recheck`
+    (or when a lastmod newer than that answer shows up).
     """
 
     recheck_window: timedelta = timedelta(days=3)
     recheck_interval: timedelta = timedelta(hours=6)
+    gone_recheck: timedelta = timedelta(days=30)
 
     def should_fetch(
-        self, known: ArticleState | None, lastmod: datetime | None, now: datetime
+        self,
+        known: ArticleState | None,
+        lastmod: datetime | None,
+        now: datetime,
+        gone: GoneState | None = None,
     ) -> tuple[bool, str]:
+        if gone is not None and (known is None or gone.last_checked >= known.last_checked):
+            if lastmod is not None and lastmod > gone.last_checked:
+                return True, "lastmod"
+            if now - gone.last_checked >= self.gone_recheck:
+                return True, "gone"
+            return False, "gone"
         if known is None:
             return True, "new"
         seen = known.lastmod or known.modified or known.published
@@ -270,4 +396,5 @@ def policy_for(settings) -> RefetchPolicy:
         recheck_interval=timedelta(
             hours=settings.getfloat("NEWSARCHIVE_RECHECK_INTERVAL_HOURS", 6)
         ),
+        gone_recheck=timedelta(days=settings.getfloat("NEWSARCHIVE_GONE_RECHECK_DAYS", 30)),
     )

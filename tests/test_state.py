@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsarchive.state import SCHEMA_VERSION, RefetchPolicy, StateStore
+from newsarchive.state import MIGRATIONS, SCHEMA_VERSION, RefetchPolicy, StateStore
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
@@ -70,3 +70,85 @@ def test_refetch_policy(tmp_path, published_days_ago, checked_hours_ago, lastmod
     evidence = datetime.fromisoformat(lastmod) if lastmod else None
     assert policy.should_fetch(store.lookup("300101"), evidence, NOW) == expected
     assert policy.should_fetch(None, None, NOW) == (True, "new")
+
+
+def test_a_state_database_of_an_older_schema_is_upgraded_in_place(tmp_path):
+    # A version-1 state folder as the first release wrote it: articles only.
+    db = sqlite3.connect(tmp_path / "newsarchive.sqlite3")
+    db.executescript(MIGRATIONS[0])
+    db.execute(
+        "INSERT INTO articles VALUES ('300101', 'https://www.golem.de/news/x-2611-300101.html',"
+        " 'sha256:aa', 3, '2026-11-01T00:00:00+00:00', '2026-11-02T00:00:00+00:00',"
+        " '2026-11-03T00:00:00+00:00', NULL, NULL, '2026-11-02T00:00:00+00:00')"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+    store = StateStore(tmp_path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION > 1
+    known = store.lookup("300101")
+    assert (known.version, known.lastmod) == (3, datetime(2026, 11, 2, tzinfo=UTC))
+    # What the newer schema adds works on the upgraded database.
+    store.record_alias("300999", "300101")
+    store.record_gone("300555", "https://www.golem.de/news/y-2611-300555.html", 410, NOW)
+    store.record_sitemap("https://www.golem.de/news/gsitemap-2410.xml", NOW, NOW)
+    store.close()
+    again = StateStore(tmp_path)
+    assert again.resolve("300999") == "300101" and again.resolve("300101") == "300101"
+    assert again.lookup_gone("300555").status == 410
+    assert again.lookup_sitemap("https://www.golem.de/news/gsitemap-2410.xml").lastmod == NOW
+
+
+def test_a_sitemap_being_read_keeps_the_lastmod_it_was_last_read_to(tmp_path):
+    store = StateStore(tmp_path)
+    url = "https://www.golem.de/news/gsitemap-2410.xml"
+    store.record_sitemap(url, None, NOW)
+    assert store.lookup_sitemap(url).lastmod is None
+    store.record_sitemap(url, NOW, NOW)
+    store.record_sitemap(url, None, NOW + timedelta(hours=1))  # read again, not to the end
+    assert store.lookup_sitemap(url).lastmod == NOW
+
+
+@pytest.mark.parametrize(
+    ("gone_days_ago", "archived_after", "lastmod_days_ago", "expected"),
+    [
+        (1, False, None, (False, "gone")),
+        (31, False, None, (True, "gone")),  # past NEWSARCHIVE_GONE_RECHECK_DAYS
+        (1, False, 0, (True, "lastmod")),  # a sitemap says it changed after the 404
+        (1, False, 2, (False, "gone")),
+        (1, True, None, (False, "unchanged")),  # archived after it was gone: it is back
+    ],
+)
+def test_refetch_policy_of_gone_articles(
+    tmp_path, gone_days_ago, archived_after, lastmod_days_ago, expected
+):
+    store = StateStore(tmp_path)
+    gone_at = NOW - timedelta(days=gone_days_ago)
+    store.record_gone("300101", "https://www.golem.de/news/x-2611-300101.html", 404, gone_at)
+    if archived_after:
+        store.record_archived(record(published="2026-10-01T10:00:00+02:00"), None, NOW)
+    policy = RefetchPolicy(gone_recheck=timedelta(days=30))
+    lastmod = None if lastmod_days_ago is None else NOW - timedelta(days=lastmod_days_ago)
+    known, gone = store.lookup("300101"), store.lookup_gone("300101")
+    assert policy.should_fetch(known, lastmod, NOW, gone) == expected
+
+
+def test_two_copies_of_one_article_in_one_run_give_one_record(tmp_path):
+    """Two URLs of one article fetched at once: both items reach the state pipeline before
+    the first is stored (item_scraped)."""
+    from scrapy.exceptions import DropItem
+
+    from newsarchive.items import ArticleItem
+    from newsarchive.pipelines import StatePipeline
+
+    pipeline = StatePipeline(store=StateStore(tmp_path))
+
+    def item(text_hash: str) -> ArticleItem:
+        return ArticleItem(id="300101", content_hash=text_hash, raw={"lastmod": None})
+
+    assert pipeline.process_item(item("sha256:aa")).version == 1
+    with pytest.raises(DropItem):
+        pipeline.process_item(item("sha256:aa"))
+    # Changed between the two fetches: the second is the next version, not another first.
+    assert pipeline.process_item(item("sha256:bb")).version == 2
