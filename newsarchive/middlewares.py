@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scrapy import Request
+from scrapy import Request, signals
 
+from newsarchive.items import ArticleItem
 from newsarchive.state import parse_instant, policy_for, store_for
+from newsarchive.warc import replay_holds
 
 
 class FetchTimeMiddleware:
@@ -25,43 +27,137 @@ class FetchTimeMiddleware:
 
 
 class IncrementalMiddleware:
-    """Spider middleware: leave out article requests the state says are not worth making.
+    """Spider middleware: leave out requests the state says are not worth making, and teach
+    the state what responses show about ids.
 
-    The spider marks every article request with `article_id` (and `lastmod` where a sitemap
-    or feed gave one); this filter asks the state store whether that article is new or has
-    evidence of change (`state.RefetchPolicy`). Requests the user named (`-a urls=`) carry no
-    `article_id` and always pass.
+    Articles: the spider marks every article request with `article_id` (the id in its URL)
+    and `lastmod` where a sitemap or feed gave one. The id is resolved to the article it
+    stands for (a known alias), and the state store says whether that article is new, has
+    evidence of change or is due for a recheck (`state.RefetchPolicy`); one article is
+    fetched once a run, whichever of its URLs comes first. An article page that states
+    another id than its URL's makes that URL an alias; a 404/410 marks the article gone.
+    Requests the user named (`-a urls=`) carry no `article_id` and always pass.
+
+    Sitemaps of the index (`sitemap` in meta, with the index's `sitemap_lastmod`): one is
+    read when its lastmod moved past the one it was last read to the end at; the spider
+    then needs only its entries newer than that (`sitemap_since`). A sitemap counts as read
+    to the end, and its lastmod is stored, when the run closes with every article it asked
+    for archived, unchanged or gone; otherwise the next run reads it again. This month's
+    and last month's (`recent`) are read on every run, whole; an older one the state has
+    never seen is only remembered (a cron run is no backfill).
     """
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.store = store_for(crawler)
         self.policy = policy_for(crawler.settings)
-        self.fetching: set[str] = set()
+        # Article id -> the URL id it is being fetched under, this run.
+        self.fetching: dict[str, str] = {}
         self.skipped: set[str] = set()
+        # URL id -> article id, learnt this run (also stored).
+        self.aliases: dict[str, str] = {}
+        # Sitemaps of the index read this run: url -> (index lastmod, [(id, lastmod)]).
+        self.sitemaps_read: dict[str, tuple[datetime | None, list[tuple[str, datetime]]]] = {}
+        crawler.signals.connect(self.commit_sitemaps, signal=signals.spider_idle)
+        crawler.signals.connect(self.commit_sitemaps, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def count(self, key: str) -> None:
+        self.crawler.stats.inc_value(key)
+
+    def resolve(self, article: str) -> str:
+        if article in self.aliases:
+            return self.aliases[article]
+        return self.store.resolve(article) if self.store is not None else article
+
     def wanted(self, request) -> bool:
-        article = request.meta.get("article_id") if isinstance(request, Request) else None
-        if article is None or self.store is None or article in self.fetching:
-            return True  # a second link to an article being fetched: the dupefilter's job
+        if not isinstance(request, Request):
+            return True
+        if "sitemap" in request.meta:
+            return self.sitemap_wanted(request)
+        requested = request.meta.get("article_id")
+        if requested is None or self.store is None:
+            return True
+        article = self.resolve(requested)
+        if article in self.fetching:
+            # The same URL again (a later link with a lastmod) is the dupefilter's to drop;
+            # another URL of an article this run fetches already is dropped here.
+            return self.fetching[article] == requested
+        gone = self.store.lookup_gone(article)
         fetch, why = self.policy.should_fetch(
-            self.store.lookup(article),
-            parse_instant(request.meta.get("lastmod")),
-            datetime.now(UTC),
+            self.store.lookup(article), parse_instant(request.meta.get("lastmod")), now(), gone
         )
         if fetch:
-            self.fetching.add(article)
+            self.fetching[article] = requested
+            if gone is not None:
+                request.meta["gone_recheck"] = True
             if why != "new":
-                self.crawler.stats.inc_value(f"newsarchive/refetch/{why}")
+                self.count(f"newsarchive/refetch/{why}")
         elif article not in self.skipped:
             # A later link may still bring a newer lastmod; count the article once.
             self.skipped.add(article)
-            self.crawler.stats.inc_value("newsarchive/articles/skipped")
+            gone_or_known = "gone/skipped" if why == "gone" else "articles/skipped"
+            self.count(f"newsarchive/{gone_or_known}")
         return fetch
+
+    def sitemap_wanted(self, request) -> bool:
+        """Whether a sitemap the index names is worth reading (see the class docstring)."""
+        url, recent = request.meta["sitemap"], request.meta.get("recent", False)
+        lastmod = parse_instant(request.meta.get("sitemap_lastmod"))
+        if self.store is None:
+            # Nothing to compare with: the cron scope only, or, replaying a WARC, what the
+            # crawl read (the replay answers nothing else).
+            return recent or replay_holds(self.crawler, request.url)
+        known = self.store.lookup_sitemap(url)
+        if recent:
+            pass  # read on every run: its links give young articles their rechecks
+        elif known is None:
+            if lastmod is None:
+                self.count("newsarchive/sitemaps/no_lastmod")
+                return False
+            self.store.record_sitemap(url, lastmod, now())
+            self.count("newsarchive/sitemaps/first_seen")
+            return False
+        elif known.lastmod is not None:
+            if lastmod is None:
+                self.count("newsarchive/sitemaps/no_lastmod")
+                return False
+            if lastmod <= known.lastmod:
+                self.count("newsarchive/sitemaps/unchanged")
+                return False
+            request.meta["sitemap_since"] = known.lastmod.isoformat()
+        # Marked as being read before it is: a run killed now leaves it to be read again.
+        self.store.record_sitemap(url, None, now())
+        return True
+
+    def learn(self, output) -> None:
+        """An article page that states another id than the URL it was requested by makes
+        that URL id an alias of the article."""
+        if self.store is None or not isinstance(output, ArticleItem):
+            return
+        requested = output.raw.get("requested_id")
+        if requested and output.id and requested != output.id:
+            if self.aliases.get(requested) != output.id:
+                self.aliases[requested] = output.id
+                self.store.record_alias(requested, output.id)
+                self.count("newsarchive/articles/aliases")
+            self.fetching.setdefault(output.id, requested)
+
+    def response_seen(self, response) -> None:
+        """A 404/410 marks the article its request was for gone; an answer to a recheck of
+        a gone article ends that."""
+        requested = response.meta.get("article_id")
+        if self.store is None or requested is None:
+            return
+        article = self.resolve(requested)
+        if response.status in (404, 410):
+            self.store.record_gone(article, response.url, response.status, now())
+            self.count("newsarchive/gone/recorded")
+        elif response.meta.get("gone_recheck"):
+            self.store.forget_gone(article)
 
     async def process_start(self, start):
         async for request in start:
@@ -69,6 +165,50 @@ class IncrementalMiddleware:
                 yield request
 
     async def process_spider_output(self, response, result, spider=None):
+        self.response_seen(response)
+        sitemap = response.meta.get("sitemap") if response.status == 200 else None
+        asked: list[tuple[str, datetime]] = []
         async for output in result:
+            self.learn(output)
             if self.wanted(output):
+                if sitemap is not None and isinstance(output, Request):
+                    lastmod = parse_instant(output.meta.get("lastmod"))
+                    if output.meta.get("article_id") and lastmod is not None:
+                        asked.append((output.meta["article_id"], lastmod))
                 yield output
+        if sitemap is not None and response.meta.get("sitemap_complete"):
+            lastmod = parse_instant(response.meta.get("sitemap_lastmod"))
+            self.sitemaps_read[sitemap] = (lastmod, asked)
+
+    def commit_sitemaps(self, spider=None, reason=None) -> None:
+        """Store the lastmod of each sitemap read this run whose articles are all settled.
+
+        Whether an article is settled is read from the state, so this is right at any time;
+        it runs when the spider goes idle (all requests answered, all items processed, and
+        before the run's stats are written) and again when it closes, for a run that ends
+        without going idle. The close handler is connected before the state pipeline's,
+        which closes the store (spider middlewares are built before item pipelines, and
+        signal handlers run in the order they were connected).
+        """
+        if self.store is None:
+            return
+        at = now()
+        for url, (lastmod, asked) in list(self.sitemaps_read.items()):
+            if all(self.settled(article, entry) for article, entry in asked):
+                if lastmod is not None:
+                    self.store.record_sitemap(url, lastmod, at)
+                del self.sitemaps_read[url]
+                self.count("newsarchive/sitemaps/read_to_end")
+        self.crawler.stats.set_value("newsarchive/sitemaps/to_read_again", len(self.sitemaps_read))
+
+    def settled(self, requested: str, lastmod: datetime) -> bool:
+        """Whether the state holds an article at least as new as a sitemap entry."""
+        article = self.resolve(requested)
+        _, why = self.policy.should_fetch(
+            self.store.lookup(article), lastmod, now(), self.store.lookup_gone(article)
+        )
+        return why not in ("new", "lastmod")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

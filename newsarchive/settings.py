@@ -69,6 +69,9 @@ NEWSARCHIVE_STATE_ENABLED = True
 # while it is younger than the window, when the interval has passed since its last check.
 NEWSARCHIVE_RECHECK_WINDOW_HOURS = 72
 NEWSARCHIVE_RECHECK_INTERVAL_HOURS = 6
+# An article that answered 404 or 410 is asked again only after this many days (or when a
+# sitemap shows a lastmod newer than that answer).
+NEWSARCHIVE_GONE_RECHECK_DAYS = 30
 
 # --- Pipelines: normalisation in order of concern, then validation ------------------------
 ITEM_PIPELINES = {

@@ -99,11 +99,13 @@ RECORDED_SETTINGS = (
     "NEWSARCHIVE_WARC_MAX_BYTES",
 )
 
-# Request meta that steers the spider and depends on the order pages arrived in: an article
-# reached first over a related link (hops 1) follows no links of its own. Written beside each
-# response (field NAVIGATION_FIELD) and given back on replay, so a reparse, whose pages
-# arrive in another order, follows exactly the links the crawl followed.
-NAVIGATION_META = ("hops",)
+# Request meta that steers the spider and depends on the order pages arrived in or on the
+# state store: an article reached first over a related link (hops 1) follows no links of its
+# own; an older month's sitemap is read only for entries newer than it was last read to
+# (sitemap_since). Written beside each response (field NAVIGATION_FIELD) and given back on
+# replay, so a reparse, whose pages arrive in another order and which has no state, follows
+# exactly the links the crawl followed.
+NAVIGATION_META = ("hops", "sitemap_since")
 NAVIGATION_FIELD = "Newsarchive-Meta"
 # On the metadata record that follows an archive's original record: the Range requested.
 RANGE_FIELD = "Newsarchive-Range"
@@ -595,6 +597,14 @@ class NotInWarc(Exception):
 
 # One index per crawler, shared by the handler instances of its schemes (http, https, file).
 _ARCHIVES: weakref.WeakKeyDictionary[Any, WarcArchive] = weakref.WeakKeyDictionary()
+
+
+def replay_holds(crawler, url: str) -> bool:
+    """Whether the WARC files a reparse replays hold a response for `url` (False when the
+    run replays nothing): what a crawl chose to read from the state, which a reparse has not,
+    its WARC tells."""
+    archive = _ARCHIVES.get(crawler)
+    return archive is not None and bool(archive.by_url.get(url))
 
 
 class WarcReplayHandler:

@@ -85,8 +85,12 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
         f"articles: new {get('newsarchive/articles/new', 0)},"
         f" changed {get('newsarchive/articles/changed', 0)},"
         f" unchanged {get('newsarchive/articles/unchanged', 0)},"
-        f" skipped as known {get('newsarchive/articles/skipped', 0)}"
+        f" skipped as known {get('newsarchive/articles/skipped', 0)},"
+        f" skipped as gone {get('newsarchive/gone/skipped', 0)}"
         f" (of {get('newsarchive/articles/discovered', 0)} found)",
+        f"sitemaps: read {get('newsarchive/sitemaps', 0)},"
+        f" unchanged {get('newsarchive/sitemaps/unchanged', 0)}"
+        + (" (no index: this and last month)" if get("newsarchive/sitemaps/index_missing") else ""),
         f"records written: articles {get('newsarchive/written/article', 0)},"
         f" teasers {get('newsarchive/written/teaser', 0)}",
         f"dropped by validation: {stat_total(stats, 'newsarchive/dropped/')}",

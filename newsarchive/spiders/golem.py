@@ -17,6 +17,7 @@ the pages state.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -43,12 +44,15 @@ from newsarchive.parsers import (
 )
 from newsarchive.parsers import index as index_pages
 from newsarchive.parsers.common import SITE, article_id, canonical_article_url, page_number
-from newsarchive.state import store_for
+from newsarchive.state import parse_instant, store_for
 
 # Hosts whose URLs are the site's own and go to GOLEM_BASE_URL; everything else
 # (video., forum., jobs., karrierewelt., account., glm.io, other sites) is never requested.
 GOLEM_HOSTS = frozenset({"www.golem.de", "golem.de", "rss.golem.de"})
 FEED_URL = "https://rss.golem.de/rss.php?feed=RSS2.0"
+# Lists every monthly news sitemap with its lastmod; robots.txt names it.
+SITEMAP_INDEX_URL = f"{SITE}/gsiteindex.xml"
+_SITEMAP_MONTH = re.compile(r"/news/gsitemap-(\d{4})\.xml$")
 
 
 def _month(value: str) -> date:
@@ -174,12 +178,12 @@ class GolemSpider(scrapy.Spider):
         return cookies
 
     def page_request(
-        self, url: str, callback, *, dont_filter: bool = False, **meta: Any
+        self, url: str, callback, *, dont_filter: bool = False, errback=None, **meta: Any
     ) -> scrapy.Request:
         return scrapy.Request(
             self.on_site(url),
             callback=callback,
-            errback=self.request_failed,
+            errback=errback or self.request_failed,
             cookies=self.cookies(),
             meta=meta,
             dont_filter=dont_filter,
@@ -248,15 +252,55 @@ class GolemSpider(scrapy.Spider):
         yield self.page_request(f"{SITE}/", self.parse_index)
         yield self.page_request(f"{SITE}/ticker/", self.parse_index)
         yield self.page_request(FEED_URL, self.parse_feed)
+        # The index says which monthly sitemaps changed (the incremental filter compares
+        # their lastmods with the state's); without it, this month's and last month's.
+        yield self.page_request(
+            SITEMAP_INDEX_URL, self.parse_sitemap, errback=self.sitemap_index_failed, index=True
+        )
+
+    def recent_months(self) -> tuple[date, date]:
+        """This month and last month (Berlin): the sitemaps every cron run reads."""
         this_month = self.now().astimezone(BERLIN).date().replace(day=1)
         previous = months_between(date(this_month.year - 1, 12, 1), this_month)[-2]
-        for month in (this_month, previous):
-            yield self.sitemap_request(month)
+        return this_month, previous
 
     def sitemap_request(self, month: date) -> scrapy.Request:
         return self.page_request(
             f"{SITE}/news/gsitemap-{yymm(month)}.xml", self.parse_sitemap, month=month
         )
+
+    def sitemap_index_failed(self, failure) -> Iterator[scrapy.Request]:
+        """The index could not be fetched (or robots.txt forbids it): the recent months."""
+        self.request_failed(failure)
+        self.count("newsarchive/sitemaps/index_missing")
+        for month in self.recent_months():
+            yield self.sitemap_request(month)
+
+    def index_requests(self, response: Response, sitemap: Sitemap) -> Iterator[scrapy.Request]:
+        """A request per sitemap the index names, with the index's lastmod of it for the
+        incremental filter; the recent months the index does not name, as without it."""
+        recent = {yymm(month): month for month in self.recent_months()}
+        named: set[str] = set()
+        for entry in sitemap:
+            url = entry.get("loc", "")
+            if not self.is_site_url(url):
+                continue
+            found = _SITEMAP_MONTH.search(urlsplit(url).path)
+            month = recent.get(found[1]) if found else None
+            if month is not None:
+                named.add(found[1])
+            yield self.page_request(
+                url,
+                self.parse_sitemap,
+                sitemap=self.as_golem(self.on_site(url)),
+                sitemap_lastmod=entry.get("lastmod"),
+                recent=month is not None,
+                month=month,
+            )
+        if response.meta.get("index"):
+            for key, month in recent.items():
+                if key not in named:
+                    yield self.sitemap_request(month)
 
     # --- index pages, feeds, sitemaps -----------------------------------------------------------
     def parse_index(self, response: Response) -> Iterator[Any]:
@@ -304,27 +348,47 @@ class GolemSpider(scrapy.Spider):
         yield from self.link_requests((url.strip() for url in links), hops=0)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        """Article requests from a monthly news sitemap; its archive page where it is missing."""
+        """Article requests from a monthly news sitemap (only its entries newer than
+        `sitemap_since` where the state gave one); its archive page where it is missing;
+        the sitemaps of a sitemap index. A missing or unreadable index (`index` in meta)
+        falls back to this month's and last month's sitemaps."""
         month: date | None = response.meta.get("month")
+        index = response.meta.get("index", False)
         if response.status in (404, 410):
-            self.count("newsarchive/sitemaps/missing")
-            if month is not None:
+            self.count(
+                "newsarchive/sitemaps/index_missing" if index else "newsarchive/sitemaps/missing"
+            )
+            if index:
+                yield from map(self.sitemap_request, self.recent_months())
+            elif month is not None:
                 yield self.page_request(f"{SITE}/aa-{yymm(month)}.html", self.parse_index)
             return
-        self.count("newsarchive/sitemaps")
         try:
             sitemap = Sitemap(response.body)
         except (etree.XMLSyntaxError, StopIteration):
+            sitemap = None
+        if sitemap is None or (index and sitemap.type != "sitemapindex"):
             self.count("newsarchive/sitemaps/unreadable")
             self.logger.warning("sitemap %s is no readable XML", response.url)
+            if index:
+                self.count("newsarchive/sitemaps/index_missing")
+                yield from map(self.sitemap_request, self.recent_months())
             return
+        self.count("newsarchive/sitemaps/index" if index else "newsarchive/sitemaps")
+        if sitemap.type == "sitemapindex":
+            yield from self.index_requests(response, sitemap)
+            return
+        since = parse_instant(response.meta.get("sitemap_since"))
         for entry in sitemap:
-            url = entry.get("loc", "")
-            if sitemap.type == "sitemapindex":
-                if self.is_site_url(url):
-                    yield self.page_request(url, self.parse_sitemap)
-                continue
-            yield from self.article_requests(url, lastmod=entry.get("lastmod"))
+            lastmod = entry.get("lastmod")
+            if since is not None:
+                changed = parse_instant(lastmod)
+                if changed is not None and changed <= since:
+                    self.count("newsarchive/sitemaps/entries_unchanged")
+                    continue
+            yield from self.article_requests(entry.get("loc", ""), lastmod=lastmod)
+        # Read to the end: the incremental filter may count it as read once its articles are.
+        response.meta["sitemap_complete"] = True
 
     # --- article pages ------------------------------------------------------------------------
     def read_article_page(self, response: Response) -> RawArticle | NotAnArticle:
@@ -372,6 +436,8 @@ class GolemSpider(scrapy.Spider):
             "lastmod": response.meta.get("lastmod"),
             "multipage": response.meta.get("multipage", True),
             "forced": response.meta.get("forced", False),
+            # The id of the URL it was asked for, which may be an alias of the page's own.
+            "requested_id": response.meta.get("article_id"),
         }
         yield from self.continue_article([page], origin)
 
@@ -415,7 +481,11 @@ class GolemSpider(scrapy.Spider):
         if page_count > 1:
             self.count("newsarchive/multipage_articles")
         item = article_item(pages, origin["url"], origin["fetched_at"], page_count=page_count)
-        item.raw.update(lastmod=origin["lastmod"], forced=origin["forced"])
+        item.raw.update(
+            lastmod=origin["lastmod"],
+            forced=origin["forced"],
+            requested_id=origin.get("requested_id"),
+        )
         if origin.get("capture") is not None:
             item.source = origin["source"]
             item.raw.update(captured_at=origin["captured_at"], capture=origin["capture"])
