@@ -70,10 +70,12 @@ class ArchivedPage:
 
 class _Server:
     """A ThreadingHTTPServer in a thread with a request log and optional rate limiting:
-    with `limit_every=N`, every Nth request (robots.txt aside) gets 429 + Retry-After."""
+    with `limit_every=N`, every Nth request (robots.txt aside) gets 429 + Retry-After;
+    with `delay`, every answer waits that long."""
 
-    def __init__(self, limit_every: int = 0, retry_after: int = 1) -> None:
+    def __init__(self, limit_every: int = 0, retry_after: int = 1, delay: float = 0) -> None:
         self.limit_every, self.retry_after = limit_every, retry_after
+        self.delay = delay  # seconds before each answer: a slow archive
         self.log: list[tuple[float, str, int]] = []  # (monotonic time, path, status)
         self.lock = threading.Lock()
         self._counter = 0
@@ -81,6 +83,7 @@ class _Server:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                time.sleep(server.delay)
                 status, headers, body = server.dispatch(self.path, dict(self.headers))
                 with server.lock:
                     server.log.append((time.monotonic(), self.path, status))

@@ -273,3 +273,56 @@ def fetched_rows(records: list[dict[str, Any]]) -> set[tuple[str, str]]:
         instant = datetime.fromisoformat(record["captured_at"].replace("Z", "+00:00"))
         out.add((surt(record["url"]), stamp(instant)))
     return out
+
+
+# --- politeness, resuming --------------------------------------------------------------------------
+def test_rate_limited_archive_loses_no_capture(tmp_path, archive):
+    """Every fourth request answered 429 with Retry-After: the run retries and completes."""
+    pages, _ = archive
+    with WaybackServer(pages.pages, limit_every=4, retry_after=1) as wayback:
+        result = run_archive(tmp_path, "wayback", WAYBACK_BASE_URL=wayback.base_url,
+                             WAYBACK_CDX_PAGE_SIZE=4)  # fmt: skip
+        log = list(wayback.log)
+    assert result.returncode == 0, result.log[-3000:]
+    assert_records(result.articles, expected_versions(pages), "wayback")
+    limited = [(at, path) for at, path, status in log if status == 429]
+    assert limited and result.stats["retry/count"] >= len(limited)
+    # How long the run waited before asking again (Retry-After is 1 s).
+    waits = []
+    for at, path in limited:
+        again = next(t for t, p, s in log if p == path and t > at and s != 429)
+        waits.append(round(again - at, 2))
+    print(f"429 answers: {len(limited)}; waited before the retry: {waits} s")
+
+
+def test_paused_run_resumes_from_jobdir_mid_index(tmp_path, archive):
+    """Ctrl-C while the index is being read; the same command again completes the run."""
+    import signal
+    import time
+
+    from tests.helpers import collect, start_crawl
+
+    pages, _ = archive
+    with WaybackServer(pages.pages, delay=0.3) as wayback:
+        settings = {**FAST, "WAYBACK_BASE_URL": wayback.base_url, "WAYBACK_CDX_PAGE_SIZE": 1,
+                    "JOBDIR": tmp_path / "job"}  # fmt: skip
+        args = ("-a", "source=wayback", *PERIOD)
+        first = start_crawl(
+            tmp_path, *args, settings={**settings, "NEWSARCHIVE_OUTPUT_DIR": tmp_path / "1"}
+        )
+        deadline = time.monotonic() + 60
+        while len(wayback.requests("/cdx/")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+        paused = collect(tmp_path, folder=tmp_path / "1")
+        asked = len(wayback.requests("/cdx/"))
+        resumed = run_crawl(
+            tmp_path, *args, settings={**settings, "NEWSARCHIVE_OUTPUT_DIR": tmp_path / "2"}
+        )
+        cdx = wayback.requests("/cdx/")
+    assert resumed.returncode == 0, resumed.log[-3000:]
+    assert paused.stats["finish_reason"] == "shutdown"
+    assert asked < len(cdx), "paused before the index was read to its end"
+    assert len(cdx) == len(set(cdx)), "no index page asked for twice"
+    assert_records(paused.articles + resumed.articles, expected_versions(pages), "wayback")

@@ -104,8 +104,6 @@ class GolemSpider(scrapy.Spider):
             datetime.strptime(since, "%Y-%m-%d").date() if since else None,
             datetime.strptime(until, "%Y-%m-%d").date() if until else None,
         )
-        self.capture_plan = sources.CapturePlan(every=self.every)
-        self.index_pending = 0
         # Article id → fewest hops from an index page it was linked at, this run.
         self.article_hops: dict[str, int] = {}
         # Links of articles read at the edge of the hop budget, kept in case a shorter way
@@ -229,8 +227,11 @@ class GolemSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.archive is not None:
+            if self.archive_progress["started"]:
+                return  # resumed from JOBDIR: its queue holds the requests still to make
+            self.archive_progress["started"] = True
             for request in self.archive.start_requests(**self.index_callbacks()):
-                self.index_pending += 1
+                self.archive_progress["pending"] += 1
                 yield request
             return
         if self.urls:
@@ -530,13 +531,33 @@ class GolemSpider(scrapy.Spider):
             self.setting("WAYBACK_CDX_PAGE_SIZE", 5000, "getint"),
         )
 
+    @property
+    def archive_progress(self) -> dict[str, Any]:
+        """The captures gathered from the index so far and the index answers still awaited.
+
+        In `spider.state` when the run has a JOBDIR, so a paused run resumes with both
+        (the queued requests alone would never say when the index is complete).
+        """
+        state = getattr(self, "state", None)
+        if state is None:
+            state = self.__dict__.setdefault("_archive_state", {})
+        if "archive" not in state:
+            plan = sources.CapturePlan(every=self.every)
+            state["archive"] = {"plan": plan, "pending": 0, "started": False}
+        return state["archive"]
+
+    @property
+    def capture_plan(self) -> sources.CapturePlan:
+        return self.archive_progress["plan"]
+
     def index_callbacks(self) -> dict[str, Any]:
         return {"callback": self.parse_archive_index, "errback": self.archive_index_failed}
 
     def parse_archive_index(self, response: Response) -> Iterator[Any]:
         """Captures an archive index answer lists; once the last answer is in, the captures
         worth fetching, one chain per article in capture order."""
-        self.index_pending -= 1
+        progress = self.archive_progress
+        progress["pending"] -= 1
         self.count(f"newsarchive/{self.source}/index_pages")
         try:
             captures, follow = self.archive.read_index(response, **self.index_callbacks())
@@ -548,15 +569,15 @@ class GolemSpider(scrapy.Spider):
             self.count(f"newsarchive/{self.source}/index_http_{response.status}")
         self.count(f"newsarchive/{self.source}/captures_listed", len(captures))
         self.count(f"newsarchive/{self.source}/captures_distinct", self.capture_plan.add(captures))
-        self.index_pending += len(follow)
+        progress["pending"] += len(follow)
         yield from follow
-        if self.index_pending == 0:
+        if progress["pending"] == 0:
             yield from self.capture_chains()
 
     def archive_index_failed(self, failure) -> Iterator[Any]:
         self.request_failed(failure)
-        self.index_pending -= 1
-        if self.index_pending == 0:
+        self.archive_progress["pending"] -= 1
+        if self.archive_progress["pending"] == 0:
             yield from self.capture_chains()
 
     def capture_chains(self) -> Iterator[scrapy.Request]:
