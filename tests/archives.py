@@ -312,11 +312,18 @@ class CommonCrawlServer(_Server):
     def index(self, crawl: Crawl, query: dict[str, list[str]]) -> tuple[int, list, bytes]:
         url = query["url"][0]
         key = surt(url.rstrip("*"))
+        prefix = url.endswith("*")
         first = query.get("from", [""])[0].ljust(14, "0")
         last = query.get("to", [""])[0].ljust(14, "9") or "9" * 14
         rows = [
-            r for r in crawl.rows if r["urlkey"].startswith(key) and first <= r["timestamp"] <= last
+            r
+            for r in crawl.rows
+            if (r["urlkey"].startswith(key) if prefix else r["urlkey"] == key)
+            and first <= r["timestamp"] <= last
         ]
+        closest = query.get("closest", [None])[0]
+        if closest and query.get("sort", [""])[0] == "closest":
+            rows.sort(key=lambda r: abs(int(r["timestamp"]) - int(closest)))
         for spec in query.get("filter", []):
             if spec.startswith("="):
                 name, _, value = spec[1:].partition(":")
@@ -326,8 +333,12 @@ class CommonCrawlServer(_Server):
             return _json({"pages": pages, "pageSize": self.page_size, "blocks": pages})
         if not rows:
             return _json({"message": f"No Captures found for: {url}"}, 404)
-        page = int(query.get("page", ["0"])[0])
-        chunk = rows[page * self.page_size : (page + 1) * self.page_size]
+        if "page" in query:
+            page = int(query["page"][0])
+            chunk = rows[page * self.page_size : (page + 1) * self.page_size]
+        else:
+            chunk = rows
+        chunk = chunk[: int(query.get("limit", [len(chunk)])[0])]
         body = "".join(json.dumps(r) + "\n" for r in chunk).encode()
         return 200, [("Content-Type", "text/x-ndjson")], body
 

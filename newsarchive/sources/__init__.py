@@ -108,10 +108,12 @@ def article_capture(
     digest: str | None,
     key: str,
     locator: tuple[tuple[str, str], ...] = (),
+    *,
+    page: int = 1,
 ) -> Capture | None:
-    """A Capture of an article's first page; None for any other URL of the index (later
+    """A Capture of page `page` of an article; None for any other URL of the index (other
     pages of multi-page articles, sitemaps, images below /news/)."""
-    if not url or not article_path_match(url) or page_number(url) != 1:
+    if not url or not article_path_match(url) or page_number(url) != page:
         return None
     if (urlsplit(url).hostname or "") not in GOLEM_HOSTS:
         return None

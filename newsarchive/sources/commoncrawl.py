@@ -25,6 +25,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from newsarchive.parsers.common import page_number
 from newsarchive.sources import (
     ArchiveResponseError,
     Capture,
@@ -106,10 +107,31 @@ class CommonCrawl:
             **request,
         )
 
-    def later_page_request(self, url: str, capture: Capture, **request: Any) -> None:
-        """Later pages of an article are other captures, found only through another index
-        query; not looked up (yet): the spider reports the article as not archived."""
-        return None
+    def later_page_lookup(self, url: str, capture: Capture) -> str:
+        """The index query for page `url` of an article as captured nearest page 1, in the
+        crawl that holds page 1 (a later page is a capture of its own)."""
+        params = [
+            ("url", url),
+            ("output", "json"),
+            ("closest", capture.timestamp),
+            ("sort", "closest"),
+            ("limit", "1"),
+            ("filter", "=status:200"),
+        ]
+        return f"{self.index}/{capture.located('crawl')}-index?{urlencode(params)}"
+
+    def later_page_capture(self, response: Response, url: str, capture: Capture) -> Capture:
+        """The capture of page `url` the lookup answered with."""
+        crawl = capture.located("crawl")
+        number = page_number(url)
+        found = [
+            c
+            for c in read_index_page(response.body, crawl, page=number)
+            if c.article_id == capture.article_id
+        ]
+        if not found:
+            raise ArchiveResponseError(f"{crawl} holds no capture of {url}")
+        return found[0]
 
     def open_capture(self, response: Response, capture: Capture) -> tuple[Response, datetime]:
         """The page the WARC record holds, under its original URL, and its capture instant."""
@@ -183,7 +205,7 @@ def read_page_count(body: bytes) -> int:
     return pages
 
 
-def read_index_page(body: bytes, crawl: str) -> list[Capture]:
+def read_index_page(body: bytes, crawl: str, page: int = 1) -> list[Capture]:
     """Captures of one page of a crawl's index (JSON Lines); an answer of no matches (the
     index says 404 with a JSON error line) is no capture."""
     captures = []
@@ -218,6 +240,7 @@ def read_index_page(body: bytes, crawl: str) -> list[Capture]:
                 ("offset", offset),
                 ("length", length),
             ),
+            page=page,
         )
         if capture is not None:
             captures.append(capture)

@@ -109,6 +109,10 @@ class Wayback:
             self.capture_url(capture.timestamp, capture.url), meta=meta, **request
         )
 
+    def later_page_lookup(self, url: str, capture: Capture) -> None:
+        """No index query needed: the archive finds the capture nearest page 1's instant."""
+        return None
+
     def later_page_request(self, url: str, capture: Capture, **request: Any) -> scrapy.Request:
         """A later page of a multi-page article, as captured nearest page 1's instant."""
         meta = {**request.pop("meta", {}), "capture": capture}

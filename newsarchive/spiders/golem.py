@@ -444,8 +444,9 @@ class GolemSpider(scrapy.Spider):
 
     def parse_later_page(self, response: Response, pages: list[RawArticle], origin: dict):
         if origin.get("capture") is not None:  # an archived page: read under its own URL
+            capture = response.meta.get("capture", origin["capture"])
             try:
-                response, _ = self.archive.open_capture(response, origin["capture"])
+                response, _ = self.archive.open_capture(response, capture)
             except sources.ArchiveResponseError as error:
                 yield from self.article_failed(origin, f"page {len(pages) + 1}: {error}")
                 return
@@ -469,11 +470,7 @@ class GolemSpider(scrapy.Spider):
             if len(pages) >= self.setting("NEWSARCHIVE_MAX_PAGES", 50, "getint"):
                 yield from self.article_failed(origin, "more pages than NEWSARCHIVE_MAX_PAGES")
                 return
-            request = self.later_page_request(next_url, pages, origin)
-            if request is None:
-                yield from self.article_failed(origin, "later pages are not in this archive")
-                return
-            yield request
+            yield self.later_page_request(next_url, pages, origin)
             return
         page_count = len(pages)
         if page_count == 1 and len(set(map(page_number, last.page_urls))) > 1:
@@ -653,7 +650,7 @@ class GolemSpider(scrapy.Spider):
         self.request_failed(failure)
         yield from self.next_capture({"chain": failure.request.cb_kwargs.get("chain")})
 
-    def later_page_request(self, url: str, pages: list, origin: dict) -> scrapy.Request | None:
+    def later_page_request(self, url: str, pages: list, origin: dict) -> scrapy.Request:
         request = {
             "callback": self.parse_later_page,
             "errback": self.later_page_failed,
@@ -662,9 +659,30 @@ class GolemSpider(scrapy.Spider):
             "priority": 10,
             "dont_filter": True,
         }
-        if origin.get("capture") is not None:
-            return self.archive.later_page_request(url, origin["capture"], **request)
-        return scrapy.Request(self.on_site(url), cookies=self.cookies(), **request)
+        capture = origin.get("capture")
+        if capture is None:
+            return scrapy.Request(self.on_site(url), cookies=self.cookies(), **request)
+        lookup = self.archive.later_page_lookup(url, capture)
+        if lookup is None:
+            return self.archive.later_page_request(url, capture, **request)
+        # The archive's index names the page's own capture first.
+        request["cb_kwargs"] = {**request["cb_kwargs"], "url": url}
+        return scrapy.Request(lookup, **{**request, "callback": self.parse_later_page_index})
+
+    def parse_later_page_index(self, response: Response, pages: list, origin: dict, url: str):
+        try:
+            capture = self.archive.later_page_capture(response, url, origin["capture"])
+        except sources.ArchiveResponseError as error:
+            yield from self.article_failed(origin, f"page {len(pages) + 1}: {error}")
+            return
+        yield self.archive.capture_request(
+            capture,
+            callback=self.parse_later_page,
+            errback=self.later_page_failed,
+            cb_kwargs={"pages": pages, "origin": origin},
+            priority=10,
+            dont_filter=True,
+        )
 
     # --- what goes wrong ------------------------------------------------------------------------
     def consent_wall(self, response: Response) -> Iterator[scrapy.Request]:
