@@ -9,6 +9,7 @@ from pathlib import Path
 from scrapy import signals
 
 from newsarchive.feeds import run_id
+from newsarchive.unfinished import publish, unfinished_path
 
 
 class RunStats:
@@ -33,7 +34,11 @@ class RunStats:
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
         path = folder / f"{spider.name}-{run_id(spider)}-stats.json"
-        path.write_text(json.dumps(stats, indent=1, sort_keys=True, default=str), "utf-8")
+        # Written aside and renamed: a reader of `*-stats.json` never meets half a file.
+        staged = unfinished_path(path)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_text(json.dumps(stats, indent=1, sort_keys=True, default=str), "utf-8")
+        publish(staged, path)
 
 
 class FreezeStartupObjects:

@@ -52,10 +52,12 @@ FEED_EXPORT_ENCODING = "utf-8"  # also for -o feeds: umlauts as they are, not \u
 # run's own feeds above list each kind's fields in schema order, this covers -o / -O.
 FEED_EXPORT_FIELDS = export_fields()
 FEED_STORE_EMPTY = False
-# Local files written record by record, straight to the OS (see newsarchive/feeds.py).
+# Local files written record by record, straight to the OS (see newsarchive/feeds.py), in
+# `unfinished/` beside their final name and moved there whole when the run closes them, so
+# the output folder holds only complete files (see newsarchive/unfinished.py).
 FEED_STORAGES = {
-    "": "newsarchive.feeds.DurableFileFeedStorage",
-    "file": "newsarchive.feeds.DurableFileFeedStorage",
+    "": "newsarchive.unfinished.StagedFileFeedStorage",
+    "file": "newsarchive.unfinished.StagedFileFeedStorage",
 }
 # Compress the run's feed files (.jsonl.gz), flushed per record so a kill loses nothing.
 NEWSARCHIVE_GZIP = False
@@ -98,6 +100,8 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "newsarchive.extensions.RunStats": 900,
+    # Feeds a killed run left in `unfinished/`: repaired and moved into the output folder.
+    "newsarchive.unfinished.RecoverUnfinishedFeeds": 100,
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     # Long-lived start-up objects out of the garbage collector's way (see extensions.py).
     "newsarchive.extensions.FreezeStartupObjects": 990,

@@ -96,7 +96,8 @@ def test_killed_run_loses_nothing_and_the_rerun_completes(tmp_path):
             "since=2024-01-01",
             settings=fast(server, tmp_path / "killed", **settings),
         )
-        articles = tmp_path / "killed"
+        # A run's files are written in unfinished/ and moved into the folder when complete.
+        articles = tmp_path / "killed" / "unfinished"
         wait_for_records(articles, 25)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=30)
@@ -226,7 +227,7 @@ def test_jobdir_pause_and_resume(tmp_path):
             "since=2024-01-01",
             settings=fast(server, tmp_path / "paused", **settings),
         )
-        wait_for_records(tmp_path / "paused", 10)
+        wait_for_records(tmp_path / "paused" / "unfinished", 10)
         crawl.send_signal(signal.SIGINT)  # Scrapy's pause: finish in-flight, keep the queue
         crawl.wait(timeout=60)
         paused = collect(tmp_path, folder=tmp_path / "paused")
