@@ -52,6 +52,8 @@ FEED_EXPORT_ENCODING = "utf-8"  # also for -o feeds: umlauts as they are, not \u
 # run's own feeds above list each kind's fields in schema order, this covers -o / -O.
 FEED_EXPORT_FIELDS = export_fields()
 FEED_STORE_EMPTY = False
+# `-o x.csv`: nested fields as JSON cells, not Python reprs (newsarchive/exporters.py).
+FEED_EXPORTERS = {"csv": "newsarchive.exporters.JsonCellCsvItemExporter"}
 # Local files written record by record, straight to the OS (see newsarchive/feeds.py), in
 # `unfinished/` beside their final name and moved there whole when the run closes them, so
 # the output folder holds only complete files (see newsarchive/unfinished.py).
