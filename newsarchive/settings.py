@@ -92,6 +92,10 @@ SPIDER_MIDDLEWARES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt for every request (Scrapy's own let all but one of the requests waiting
+    # for a robots.txt through; see newsarchive/politeness.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.politeness.EveryRequestRobotsTxtMiddleware": 100,
     # Stamps each response with the instant it arrived: dates like "heute, 10:15 Uhr"
     # resolve against it, and it becomes crawled_at / seen_at.
     "newsarchive.middlewares.FetchTimeMiddleware": 950,
