@@ -92,6 +92,10 @@ SPIDER_MIDDLEWARES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # Every request, redirects and robots.txt included, to GOLEM_BASE_URL's scheme, host and
+    # port or nowhere (Scrapy's own offsite filter checks host names only).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newsarchive.offsite.SiteOnlyMiddleware": 50,
     # robots.txt for every request (Scrapy's own let all but one of the requests waiting
     # for a robots.txt through; see newsarchive/politeness.py).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.test import get_crawler
+
 from newsarchive.normalise.dates import BERLIN
+from newsarchive.offsite import SiteOnlyMiddleware
+from newsarchive.replica import build_site
+from newsarchive.spiders.golem import GolemSpider
 from tests.helpers import run_crawl
 from tests.servers import Answer, ScriptedServer
 
@@ -38,3 +48,74 @@ def test_robots_txt_disallowing_everything_holds_for_every_start_request(tmp_pat
     assert server.paths == ["/robots.txt"], result.log[-3000:]
     # home, ticker, feed and two sitemaps: each refused and counted
     assert result.stats.get("robotstxt/forbidden") == 5
+
+
+def site_routes(site, base: str) -> dict[str, Answer]:
+    """The replica's pages with every absolute link pointing at `base`."""
+    return {
+        path: Answer(status, body, {"Content-Type": content_type})
+        for path, (status, content_type, body) in site.pages(base).items()
+    }
+
+
+def test_no_request_leaves_the_base_origin(tmp_path):
+    """Next-page links to another port, and a redirect to another host, are refused."""
+    site = build_site(now=NOW)
+    multi_page = next(spec for spec in site.articles.values() if spec.page_count > 1)
+    moved = next(spec for spec in site.newest() if spec.page_count == 1)
+    with ScriptedServer() as elsewhere, ScriptedServer() as server:
+        other_port = elsewhere.base_url  # same host, another port
+        other_host = f"http://localhost:{elsewhere.port}"
+        elsewhere.routes.update(site_routes(site, other_port))
+        server.routes.update(site_routes(site, other_port))
+        server.routes["/robots.txt"] = Answer(200, b"User-agent: *\nDisallow:\n", TEXT)
+        server.routes[moved.path()] = Answer(
+            301, b"", {"Location": other_host + moved.path(), **HTML}
+        )
+        result = crawl(
+            tmp_path,
+            server,
+            "-a",
+            f"urls={server.base_url}{multi_page.path()},{server.base_url}{moved.path()}",
+            GOLEM_MULTIPAGE_SINGLE="False",
+        )
+    assert elsewhere.requests == [], result.log[-3000:]
+    assert moved.path() in server.paths and multi_page.path(2) not in server.paths
+    assert not result.articles
+    assert result.stats["newsarchive/offsite/refused"] == 2
+
+
+SCHEMES = st.sampled_from(["http", "https", "HTTP", "ftp", "file", "ws"])
+HOSTS = st.sampled_from(["127.0.0.1", "localhost", "www.golem.de", "rss.golem.de", "golem.de"])
+PORTS = st.one_of(st.none(), st.sampled_from([80, 443, 8000, 8001]))
+
+
+def effective(scheme: str, host: str, port: int | None) -> tuple[str, str, int | None]:
+    scheme = scheme.lower()
+    return (scheme, host, port or {"http": 80, "https": 443}.get(scheme))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base=st.tuples(st.sampled_from(["http", "https"]), HOSTS, PORTS),
+    url=st.tuples(SCHEMES, HOSTS, PORTS, st.sampled_from(["/", "/news/a-2510-1234.html?x=1"])),
+)
+def test_a_request_passes_only_on_the_base_origin(base, url):
+    """Same scheme, host and port (default ports filled in) as GOLEM_BASE_URL, or refused;
+    the real site's feed host is the one addition, and only for the real site."""
+    base_url = f"{base[0]}://{base[1]}" + (f":{base[2]}" if base[2] else "")
+    crawler = get_crawler(GolemSpider, {"GOLEM_BASE_URL": base_url})
+    crawler.spider = GolemSpider.from_crawler(crawler)
+    middleware = SiteOnlyMiddleware.from_crawler(crawler)
+    middleware.spider_opened(crawler.spider)
+    scheme, host, port, path = url
+    request = Request(f"{scheme}://{host}" + (f":{port}" if port else "") + path)
+    wanted = {effective(*base)}
+    if effective(*base) == ("https", "www.golem.de", 443):
+        wanted.add(("https", "rss.golem.de", 443))
+    allowed = effective(scheme, host, port) in wanted
+    if allowed:
+        assert middleware.process_request(request) is None
+    else:
+        with pytest.raises(IgnoreRequest):
+            middleware.process_request(request)

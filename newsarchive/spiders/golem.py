@@ -129,7 +129,9 @@ class GolemSpider(scrapy.Spider):
     def on_site(self, url: str) -> str:
         """The same URL on the configured host (`GOLEM_BASE_URL`) if it is a golem.de URL."""
         parts = urlsplit(url)
-        if parts.hostname not in GOLEM_HOSTS or self.base.geturl() == SITE:
+        real_feed = parts.hostname == "rss.golem.de" and self.base.geturl() == SITE
+        if parts.hostname not in GOLEM_HOSTS or real_feed:
+            # Anything else is left as it is, for the offsite middleware to refuse.
             return urlunsplit(parts._replace(fragment=""))
         return urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, ""))
 
