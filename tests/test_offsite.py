@@ -18,9 +18,9 @@ from scrapy.utils.test import get_crawler
 
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.offsite import SiteOnlyMiddleware
-from newsarchive.replica import build_site
 from newsarchive.spiders.golem import GolemSpider
 from tests.helpers import run_crawl
+from tests.replica import build_site
 from tests.servers import Answer, ScriptedServer
 
 NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
