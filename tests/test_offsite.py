@@ -7,19 +7,28 @@ the servers which requests arrived.
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
+import sys
+import threading
 from datetime import datetime
+from io import BytesIO
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.offsite import SiteOnlyMiddleware
 from newsarchive.spiders.golem import GolemSpider
-from tests.helpers import run_crawl
+from tests.helpers import PROJECT, run_crawl
 from tests.replica import build_site
 from tests.servers import Answer, ScriptedServer
 
@@ -119,3 +128,92 @@ def test_a_request_passes_only_on_the_base_origin(base, url):
     else:
         with pytest.raises(IgnoreRequest):
             middleware.process_request(request)
+
+
+# --- reparse: a crafted WARC is input like any other -------------------------------------------
+def crafted_warc(path, arguments: dict, settings: dict | None = None) -> None:
+    """A WARC whose warcinfo records the given arguments, with one harmless response."""
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        info = {
+            "spider": "golem",
+            "spider-arguments": json.dumps(arguments),
+            "run-started": "2025-10-28T11:00:00.000000Z",
+            "settings": json.dumps(settings or {}),
+        }
+        writer.write_record(writer.create_warcinfo_record(path.name, info))
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(
+            writer.create_warc_record(
+                "https://www.golem.de/",
+                "response",
+                payload=BytesIO(b"<html><body>x</body></html>"),
+                http_headers=http,
+            )
+        )
+
+
+def reparse(workdir, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "scrapy", "reparse", *args]
+    command += ["-s", f"NEWSARCHIVE_OUTPUT_DIR={workdir / 'output'}"]
+    return subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60)
+
+
+class Listener:
+    """A TCP port on 127.0.0.1 that counts the connections made to it."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+
+    def accept(self) -> None:
+        while self.running:
+            try:
+                connection, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def __enter__(self) -> Listener:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.running = False
+        self.thread.join()
+        self.socket.close()
+
+
+def test_reparse_of_a_crafted_warc_opens_no_connection(tmp_path):
+    """`urls: ftp://…` recorded in a warcinfo: refused, and no scheme reaches the network."""
+    with Listener() as listener:
+        warc = tmp_path / "crafted.warc.gz"
+        crafted_warc(warc, {"urls": f"ftp://127.0.0.1:{listener.port}/news/a-2510-1234.html"})
+        process = reparse(tmp_path, str(warc))
+    assert listener.connections == 0, process.stderr[-3000:]
+    assert process.returncode == 2, process.stderr[-3000:]
+    assert process.stderr.splitlines()[-1].startswith("error: urls:")
+
+
+def test_reparse_of_a_crafted_warc_writes_nothing_outside_the_output_folder(tmp_path):
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    warc = work / "crafted.warc.gz"
+    crafted_warc(warc, {"name": "../../escaped"})
+    process = reparse(work, str(warc))
+    assert not list(tmp_path.rglob("escaped*")), process.stderr[-3000:]
+    assert process.returncode == 2
+    assert process.stderr.splitlines()[-1].startswith("error: unknown spider argument 'name'")
+
+
+def test_reparse_answers_every_scheme_from_the_warc():
+    from newsarchive.commands.reparse import HANDLER, REPLAY_SETTINGS
+
+    handlers = REPLAY_SETTINGS["DOWNLOAD_HANDLERS"]
+    assert set(handlers) >= set(Settings().getdict("DOWNLOAD_HANDLERS_BASE"))
+    assert set(handlers.values()) == {HANDLER}

@@ -18,6 +18,7 @@ from typing import IO
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newsarchive.arguments import check_command_line
 from newsarchive.feeds import format_run_id
 from newsarchive.monitors import HEALTH_FAILURES, stat_total
 
@@ -110,6 +111,8 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         settings = self.settings
+        if args:  # bad arguments or settings: `error: …` and exit 2, before anything starts
+            check_command_line(settings, args[0], opts.spargs)
         started = datetime.now(UTC)
         run_id = format_run_id(started)
         settings.set("NEWSARCHIVE_RUN_STARTED", started.isoformat(), priority="cmdline")

@@ -24,7 +24,9 @@ from typing import Any
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import Settings
 
+from newsarchive.arguments import check_command_line, usage_error
 from newsarchive.warc import REPLAY_STAT, REPLAYED_SETTINGS, read_warcinfo
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,11 @@ SPIDER = "golem"
 HANDLER = "newsarchive.warc.WarcReplayHandler"
 # What a replay changes against a crawl, at "spider" priority: above settings.py, below -s.
 REPLAY_SETTINGS: dict[str, Any] = {
-    "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER, "file": HANDLER},
+    # Every scheme Scrapy can download is answered from the WARC: nothing reaches a network
+    # or a file outside the WARC files, whatever URL a (crafted) WARC leads the spider to.
+    "DOWNLOAD_HANDLERS": {
+        scheme: HANDLER for scheme in Settings().getdict("DOWNLOAD_HANDLERS_BASE")
+    },
     # robots.txt decided what was fetched; what was not fetched is not in the WARC anyway.
     "ROBOTSTXT_OBEY": False,
     "AUTOTHROTTLE_ENABLED": False,
@@ -63,7 +69,10 @@ class Command(BaseRunSpiderCommand):
         if not args:
             raise UsageError("give one or more WARC files")
         assert self.settings is not None
-        recorded = recorded_run(args)
+        try:
+            recorded = recorded_run(args)
+        except UsageError as error:
+            usage_error(error)
         self.readable_files = recorded["readable_files"]
         # A -a on the command line wins over the recorded argument of the same name.
         opts.spargs = {**recorded["arguments"], **opts.spargs}
@@ -75,6 +84,8 @@ class Command(BaseRunSpiderCommand):
         if recorded["run_started"] and not recorded["settings"].get("NEWSARCHIVE_NOW"):
             # The spider's clock at the recorded run (it picks this month's sitemap).
             self.settings.set("NEWSARCHIVE_NOW", recorded["run_started"], priority="spider")
+        # The recorded arguments and settings are input like -a and -s: checked the same way.
+        check_command_line(self.settings, SPIDER, opts.spargs)
         if self.settings.getbool("NEWSARCHIVE_GZIP") and not (opts.output or opts.overwrite_output):
             from newsarchive.commands.crawl import gzipped
 
@@ -137,6 +148,8 @@ def recorded_run(paths: list[str]) -> dict[str, Any]:
             except json.JSONDecodeError as error:
                 logger.error("WARC %s: unreadable warcinfo fields: %s", path, error)
                 continue
+            if not isinstance(found["arguments"], dict) or not isinstance(settings, dict):
+                raise UsageError(f"WARC {path}: warcinfo arguments or settings are no JSON object")
             found["settings"] = {k: v for k, v in settings.items() if k in REPLAYED_SETTINGS}
             found["run_started"] = info.get("run-started") or None
             spider = info.get("spider")

@@ -26,11 +26,13 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
+from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
 from newsarchive import sources
+from newsarchive.arguments import ARGUMENTS, parse_day, validate_run
 from newsarchive.items import TeaserItem, article_item
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
@@ -55,8 +57,8 @@ SITEMAP_INDEX_URL = f"{SITE}/gsiteindex.xml"
 _SITEMAP_MONTH = re.compile(r"/news/gsitemap-(\d{4})\.xml$")
 
 
-def _month(value: str) -> date:
-    return datetime.strptime(value, "%Y-%m-%d").date().replace(day=1)
+def _month(name: str, value: str) -> date:
+    return parse_day(name, value).replace(day=1)
 
 
 def months_between(first: date, last: date) -> list[date]:
@@ -84,14 +86,17 @@ class GolemSpider(scrapy.Spider):
         every: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        if kwargs:  # Scrapy would make any -a an attribute, `name` (in file names) too
+            known = ", ".join(sorted(ARGUMENTS))
+            raise UsageError(f"unknown spider argument {min(kwargs)!r} (known: {known})")
+        super().__init__()
         # As given, for the WARC's warcinfo record: `scrapy reparse` starts the same run.
-        given = {"urls": urls, "since": since, "until": until, "topic": topic, **kwargs}
+        given = {"urls": urls, "since": since, "until": until, "topic": topic}
         given.update(source=source, every=every)
         self.arguments = {name: value for name, value in given.items() if value is not None}
         self.urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
-        self.since = _month(since) if since else None
-        self.until = _month(until) if until else None
+        self.since = _month("since", since) if since else None
+        self.until = _month("until", until) if until else None
         self.topic = topic.strip("/ ") if topic else None
         # An archive run (-a source=wayback|commoncrawl): captures of days since..until.
         self.source = source or sources.LIVE
@@ -110,6 +115,16 @@ class GolemSpider(scrapy.Spider):
         # to the article turns up (see article_requests); only in runs that follow links.
         self.held_links: dict[str, list[str]] = {}
         self._page_root: tuple[Response, Any] | None = None
+
+    # What the crawl and reparse commands call before they start anything.
+    check_run = staticmethod(validate_run)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        # Arguments and settings checked before anything is built (newsarchive/arguments.py);
+        # the commands check the same earlier still, to answer with a usage error.
+        validate_run(kwargs, crawler.settings)
+        return super().from_crawler(crawler, *args, **kwargs)
 
     # --- settings-derived values ------------------------------------------------------------
     def setting(self, name: str, default: Any = None, kind: str = "get") -> Any:
