@@ -131,9 +131,10 @@ NEWSARCHIVE_MAX_DROP_RATE = 0.05
 NEWSARCHIVE_LOG_DIR = os.environ.get("NEWSARCHIVE_LOG_DIR", "logs")
 
 # --- Politeness -----------------------------------------------------------------------------
-# Who to tell when the crawler misbehaves; goes into the User-Agent.
+# Who to tell when the crawler misbehaves; goes into the User-Agent, which the add-on
+# (newsarchive/addons.py) builds once `-s` is known. A USER_AGENT set here or with -s wins.
 NEWSARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "newsarchive@example.org")
-USER_AGENT = f"newsarchive/0.1 (+mailto:{NEWSARCHIVE_CONTACT}; archiving golem.de articles)"
+ADDONS = {"newsarchive.addons.DerivedSettings": 0}
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
