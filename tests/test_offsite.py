@@ -217,3 +217,21 @@ def test_reparse_answers_every_scheme_from_the_warc():
     handlers = REPLAY_SETTINGS["DOWNLOAD_HANDLERS"]
     assert set(handlers) >= set(Settings().getdict("DOWNLOAD_HANDLERS_BASE"))
     assert set(handlers.values()) == {HANDLER}
+
+
+# --- the User-Agent names the contact the run was given ----------------------------------------
+def user_agents(server: ScriptedServer) -> set[str]:
+    return {headers.get("User-Agent", "") for _, headers in server.requests}
+
+
+def test_user_agent_names_the_contact_given_with_s(tmp_path):
+    with ScriptedServer() as server:
+        crawl(tmp_path, server, NEWSARCHIVE_CONTACT="you@example.org")
+    agents = user_agents(server)
+    assert len(agents) == 1 and "mailto:you@example.org" in agents.pop()
+
+
+def test_an_explicit_user_agent_wins_over_the_contact(tmp_path):
+    with ScriptedServer() as server:
+        crawl(tmp_path, server, NEWSARCHIVE_CONTACT="you@example.org", USER_AGENT="custom/1.0")
+    assert user_agents(server) == {"custom/1.0"}
