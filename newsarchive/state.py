@@ -398,3 +398,28 @@ def policy_for(settings) -> RefetchPolicy:
         ),
         gone_recheck=timedelta(days=settings.getfloat("NEWSARCHIVE_GONE_RECHECK_DAYS", 30)),
     )
+
+
+class StateStoreError(Exception):
+    """The state store cannot be used: corrupt, read-only, or of a newer newsarchive."""
+
+
+def check_store(folder: str | Path) -> None:
+    """Open the store (migrating it as a run would) and make a write it takes back, so a
+    run learns before its first request that the store is unusable, with one line why."""
+    path = Path(folder) / DB_NAME
+    try:
+        store = StateStore(folder)
+    except RuntimeError as error:  # newer schema
+        raise StateStoreError(str(error)) from None
+    except (sqlite3.Error, OSError) as error:
+        raise StateStoreError(f"state store {path} cannot be opened: {error}") from None
+    try:
+        store.db.execute("BEGIN IMMEDIATE")
+        version = store.db.execute("PRAGMA user_version").fetchone()[0]
+        store.db.execute(f"PRAGMA user_version = {int(version)}")
+        store.db.execute("ROLLBACK")
+    except sqlite3.Error as error:
+        raise StateStoreError(f"state store {path} cannot be written: {error}") from None
+    finally:
+        store.close()

@@ -3,8 +3,11 @@ request, file or state store exists; spider arguments are the known ones only.""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +17,7 @@ from scrapy.settings import Settings
 
 from newsarchive import settings as project_settings
 from newsarchive.arguments import parsed_arguments, validate_run
+from newsarchive.commands.crawl import EXIT_STATE
 from tests.helpers import PROJECT, crawl_command
 from tests.servers import Answer, ScriptedServer
 
@@ -133,3 +137,60 @@ def test_settings_are_accepted_or_refused_with_a_usage_error(name, value):
         validate_run({}, run_settings)
     except UsageError as error:
         assert str(error).startswith(name) and "\n" not in str(error)
+
+
+# --- a state store that cannot be used -------------------------------------------------------
+def corrupt(state: Path) -> None:
+    state.mkdir()
+    (state / "newsarchive.sqlite3").write_bytes(b"this is no SQLite database\n" * 100)
+
+
+def newer_schema(state: Path) -> None:
+    state.mkdir()
+    db = sqlite3.connect(state / "newsarchive.sqlite3")
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+
+
+def a_file_in_its_place(state: Path) -> None:
+    state.write_text("not a folder")
+
+
+def read_only(state: Path) -> None:
+    state.mkdir()
+    sqlite3.connect(state / "newsarchive.sqlite3").close()
+    (state / "newsarchive.sqlite3").chmod(0o444)
+    state.chmod(0o555)
+
+
+BROKEN_STATES = {
+    "corrupt": (corrupt, "newsarchive.sqlite3"),
+    "newer schema": (newer_schema, "newer"),
+    "a file in its place": (a_file_in_its_place, "state"),
+    "read-only": (read_only, "read"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_STATES), ids=list(BROKEN_STATES))
+def test_an_unusable_state_store_says_so_without_a_traceback(tmp_path, case):
+    make, named = BROKEN_STATES[case]
+    if case == "read-only" and os.geteuid() == 0:
+        pytest.skip("root writes to read-only files; the other cases stand for it")
+    make(tmp_path / "state")
+    with ScriptedServer() as server:
+        process = subprocess.run(
+            crawl_command(tmp_path, settings={**FAST, "GOLEM_BASE_URL": server.base_url}),
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    try:
+        assert process.returncode == EXIT_STATE, process.stdout + process.stderr[-3000:]
+        error_lines = [line for line in process.stderr.splitlines() if line.startswith("error:")]
+        assert len(error_lines) == 1 and named in error_lines[0], process.stderr[-3000:]
+        assert "Traceback" not in process.stdout + process.stderr
+        assert server.requests == []
+    finally:
+        if (tmp_path / "state").is_dir():
+            (tmp_path / "state").chmod(0o755)

@@ -2,7 +2,8 @@
 
 Every option of Scrapy's own crawl command works unchanged (it is the same command,
 extended). Exit status: 0 healthy run; 1 unhealthy (a reason per line at the end);
-75 (EX_TEMPFAIL) another run holds the lock, try later.
+75 (EX_TEMPFAIL) another run holds the lock, try later; 2 a bad argument or setting; 74
+(EX_IOERR) the state store cannot be used (corrupt, read-only, of a newer newsarchive).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from scrapy.exceptions import UsageError
 from newsarchive.arguments import check_command_line
 from newsarchive.feeds import format_run_id
 from newsarchive.monitors import HEALTH_FAILURES, stat_total
+from newsarchive.state import StateStoreError, check_store
 
 EXIT_UNHEALTHY = 1
 EXIT_LOCKED = 75
+EXIT_STATE = 74  # EX_IOERR: the state store cannot be used
 LOCK_NAME = "run.lock"
 
 
@@ -129,7 +132,21 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         lock = RunLock(self.settings.get("NEWSARCHIVE_STATE_DIR"))
-        if not lock.acquire():
+        try:
+            acquired = lock.acquire()
+        except OSError as error:
+            print(f"error: state folder {lock.path.parent}: {error.strerror}", file=sys.stderr)
+            self.exitcode = EXIT_STATE
+            return
+        if acquired and self.settings.getbool("NEWSARCHIVE_STATE_ENABLED"):
+            try:
+                check_store(self.settings.get("NEWSARCHIVE_STATE_DIR"))
+            except StateStoreError as error:
+                lock.release()
+                print(f"error: {error}", file=sys.stderr)
+                self.exitcode = EXIT_STATE
+                return
+        if not acquired:
             print(
                 f"another newsarchive run (pid {lock.holder()}) holds {lock.path}; not started",
                 file=sys.stderr,
