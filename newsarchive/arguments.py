@@ -35,7 +35,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from newsarchive import sources
-from newsarchive.offsite import origin, site_origins
+from newsarchive.offsite import SITE, origin, site_origins
 
 ArgumentParser = Callable[[str, BaseSettings], Any]
 SettingParser = Callable[[Any], Any]
@@ -83,7 +83,7 @@ def _urls(value: str, settings: BaseSettings) -> tuple[str, ...]:
     urls = tuple(url.strip() for url in value.split(",") if url.strip())
     if not urls:
         raise UsageError("urls: names no URL (give URL[,URL...])")
-    allowed = site_origins(settings.get("GOLEM_BASE_URL"))
+    allowed = site_origins(settings.get("GOLEM_BASE_URL") or SITE)
     for url in urls:
         check_page_url(url, allowed)
     return urls
@@ -171,7 +171,7 @@ def number_setting(name: str, kind: type, low: float, high: float | None = None)
 
 
 def _base_url(value: Any) -> str:
-    text = str(value or "")
+    text = SITE if value is None else str(value)
     parts = urlsplit(text)
     try:
         parts.port  # noqa: B018 - raises for a port that is no number or out of range
@@ -246,6 +246,8 @@ SETTINGS: dict[str, SettingParser] = {
         "NEWSARCHIVE_RECHECK_INTERVAL_HOURS", float, 0
     ),
     "NEWSARCHIVE_WARC_MAX_BYTES": number_setting("NEWSARCHIVE_WARC_MAX_BYTES", int, 1),
+    "NEWSARCHIVE_RETRY_AFTER_MAX": number_setting("NEWSARCHIVE_RETRY_AFTER_MAX", float, 0),
+    "NEWSARCHIVE_MAX_SITEMAPS": number_setting("NEWSARCHIVE_MAX_SITEMAPS", int, 0),
 }
 
 
@@ -255,7 +257,7 @@ def validate_settings(settings: BaseSettings) -> dict[str, Any]:
     return {
         name: check(settings.get(name))
         for name, check in SETTINGS.items()
-        if name in settings or name == "GOLEM_BASE_URL"
+        if settings.get(name) is not None or name == "GOLEM_BASE_URL"
     }
 
 

@@ -21,6 +21,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 logger = logging.getLogger(__name__)
 
+SITE = "https://www.golem.de"  # GOLEM_BASE_URL when no setting names one
 REAL_SITE = ("https", "www.golem.de", 443)
 # The real site serves its RSS feed from this origin; a replica or mirror serves it
 # from GOLEM_BASE_URL like everything else (the spider maps the host there).
@@ -61,7 +62,7 @@ class SiteOnlyMiddleware(OffsiteMiddleware):
     """
 
     def spider_opened(self, spider: Spider) -> None:
-        self.allowed = site_origins(self.crawler.settings.get("GOLEM_BASE_URL"))
+        self.allowed = site_origins(self.crawler.settings.get("GOLEM_BASE_URL") or SITE)
         given = getattr(spider, "urls", None) or []
         self.files_allowed = any(url.startswith("file:") for url in given)
         self.origins_refused: set[Origin] = set()

@@ -3,11 +3,23 @@ the server's own word (Retry-After) on when to ask again."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.http import Request
+from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import response_status_message
+from twisted.internet import reactor
 from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_STAT = "newsarchive/retry_after/{}"
 
 
 class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -34,3 +46,65 @@ class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
 
         pending.addCallback(hand_on)
         return await maybe_deferred_to_future(mine)
+
+
+def retry_after_seconds(response: Response, now: datetime | None = None) -> float | None:
+    """Seconds the server asks to wait (Retry-After: delta-seconds or HTTP-date), or None."""
+    value = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, waiting as long as a 429 or 503 asks before the retry.
+
+    Scrapy retries at once, whatever Retry-After says. Here a retry of a 429 or 503 with
+    Retry-After waits that long first (counted: `newsarchive/retry_after/waited`, `…/seconds`),
+    up to NEWSARCHIVE_RETRY_AFTER_MAX seconds; a server that asks for longer is not asked
+    again this run (`…/too_long`), and the response goes on as the failure it is. The wait
+    holds the request's download slot, so the run also asks that server less meanwhile.
+    """
+
+    STATUSES = frozenset({429, 503})
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 120)
+
+    async def process_response(self, request: Request, response: Response, spider=None):
+        wait = None
+        if (
+            response.status in self.STATUSES
+            and response.status in self.retry_http_codes
+            and not request.meta.get("dont_retry", False)
+        ):
+            wait = retry_after_seconds(response)
+        if wait is None:
+            return super().process_response(request, response)
+        stats = self.crawler.stats
+        if wait > self.max_wait:
+            stats.inc_value(RETRY_AFTER_STAT.format("too_long"))
+            logger.warning(
+                "%s asks to wait %.0f s (Retry-After), more than NEWSARCHIVE_RETRY_AFTER_MAX"
+                " (%.0f s): not retried",
+                request,
+                wait,
+                self.max_wait,
+            )
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        stats.inc_value(RETRY_AFTER_STAT.format("waited"))
+        stats.inc_value(RETRY_AFTER_STAT.format("seconds"), wait)
+        await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        return retry

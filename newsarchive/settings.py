@@ -100,6 +100,9 @@ DOWNLOADER_MIDDLEWARES = {
     # for a robots.txt through; see newsarchive/politeness.py).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsarchive.politeness.EveryRequestRobotsTxtMiddleware": 100,
+    # Retries of 429 and 503 wait as long as Retry-After asks, within a bound.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsarchive.politeness.RetryAfterMiddleware": 550,
     # Stamps each response with the instant it arrived: dates like "heute, 10:15 Uhr"
     # resolve against it, and it becomes crawled_at / seen_at.
     "newsarchive.middlewares.FetchTimeMiddleware": 950,
@@ -147,6 +150,14 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A 429 or 503 retry waits as long as its Retry-After asks, up to this many seconds; a server
+# that asks for longer is not asked again for that page this run.
+NEWSARCHIVE_RETRY_AFTER_MAX = 120
+# The largest golem.de pages are ~430 KB and a monthly sitemap ~1 MB: a response, or a
+# compressed one once inflated (HttpCompressionMiddleware stops decompressing at this size),
+# beyond 10 MiB is refused, and one beyond 2 MiB logged (Scrapy's defaults: 1 GiB, 32 MiB).
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # 404 and 410 reach the spider so they can be counted per article instead of vanishing.
 HTTPERROR_ALLOWED_CODES = [404, 410]
 
@@ -162,6 +173,8 @@ NEWSARCHIVE_FOLLOW_HOPS = 1
 # Ask for long articles on one page (cookie golem_multipage=single); next-page links are
 # followed either way, so this only saves requests where the site honours it.
 GOLEM_MULTIPAGE_SINGLE = True
+# Sitemaps that sitemap indexes may add in one run (golem.de has one per month since 2000).
+NEWSARCHIVE_MAX_SITEMAPS = 1000
 # A multi-page article with more pages than this is reported, not archived (a loop guard).
 NEWSARCHIVE_MAX_PAGES = 50
 

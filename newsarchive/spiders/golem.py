@@ -73,6 +73,27 @@ def yymm(month: date) -> str:
     return month.strftime("%y%m")
 
 
+def read_sitemap(body: bytes) -> tuple[Sitemap | None, bool]:
+    """The sitemap in a response, and whether it is whole.
+
+    Scrapy's Sitemap parses with lxml's recovering parser: a cut or malformed file gives the
+    entries before the damage, an HTML page or feed a "sitemap" of another type with none.
+    Whole is a urlset or sitemapindex that is well-formed XML; a broken one still gives what
+    was read (None when it is no sitemap at all).
+    """
+    try:
+        sitemap = Sitemap(body)
+    except (etree.XMLSyntaxError, StopIteration):
+        return None, False
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        return None, False
+    try:
+        etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return sitemap, False
+    return sitemap, True
+
+
 class GolemSpider(scrapy.Spider):
     name = "golem"
 
@@ -115,6 +136,7 @@ class GolemSpider(scrapy.Spider):
         # to the article turns up (see article_requests); only in runs that follow links.
         self.held_links: dict[str, list[str]] = {}
         self._page_root: tuple[Response, Any] | None = None
+        self.sitemaps_from_indexes = 0
 
     # What the crawl and reparse commands call before they start anything.
     check_run = staticmethod(validate_run)
@@ -301,7 +323,7 @@ class GolemSpider(scrapy.Spider):
         named: set[str] = set()
         for entry in sitemap:
             url = entry.get("loc", "")
-            if not self.is_site_url(url):
+            if not self.is_site_url(url) or not self.index_may_add_sitemap():
                 continue
             found = _SITEMAP_MONTH.search(urlsplit(url).path)
             month = recent.get(found[1]) if found else None
@@ -381,17 +403,17 @@ class GolemSpider(scrapy.Spider):
             elif month is not None:
                 yield self.page_request(f"{SITE}/aa-{yymm(month)}.html", self.parse_index)
             return
-        try:
-            sitemap = Sitemap(response.body)
-        except (etree.XMLSyntaxError, StopIteration):
-            sitemap = None
+        sitemap, whole = read_sitemap(response.body)
         if sitemap is None or (index and sitemap.type != "sitemapindex"):
             self.count("newsarchive/sitemaps/unreadable")
-            self.logger.warning("sitemap %s is no readable XML", response.url)
+            self.logger.warning("sitemap %s is no readable sitemap", response.url)
             if index:
                 self.count("newsarchive/sitemaps/index_missing")
                 yield from map(self.sitemap_request, self.recent_months())
             return
+        if not whole:  # cut or malformed: the entries before the damage are still used
+            self.count("newsarchive/sitemaps/unreadable")
+            self.logger.warning("sitemap %s is no whole sitemap", response.url)
         self.count("newsarchive/sitemaps/index" if index else "newsarchive/sitemaps")
         if sitemap.type == "sitemapindex":
             yield from self.index_requests(response, sitemap)
@@ -406,7 +428,21 @@ class GolemSpider(scrapy.Spider):
                     continue
             yield from self.article_requests(entry.get("loc", ""), lastmod=lastmod)
         # Read to the end: the incremental filter may count it as read once its articles are.
-        response.meta["sitemap_complete"] = True
+        response.meta["sitemap_complete"] = whole
+
+    def index_may_add_sitemap(self) -> bool:
+        """Whether sitemap indexes may add one more sitemap this run (a bound on what a
+        hostile or broken index can make the run fetch: NEWSARCHIVE_MAX_SITEMAPS)."""
+        self.sitemaps_from_indexes += 1
+        if self.sitemaps_from_indexes <= self.setting("NEWSARCHIVE_MAX_SITEMAPS", 1000, "getint"):
+            return True
+        self.count("newsarchive/sitemaps/over_cap")
+        if (
+            self.sitemaps_from_indexes
+            == self.setting("NEWSARCHIVE_MAX_SITEMAPS", 1000, "getint") + 1
+        ):
+            self.logger.warning("sitemap indexes list more than NEWSARCHIVE_MAX_SITEMAPS sitemaps")
+        return False
 
     # --- article pages ------------------------------------------------------------------------
     def read_article_page(self, response: Response) -> RawArticle | NotAnArticle:
