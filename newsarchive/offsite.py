@@ -19,6 +19,8 @@ from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
+from newsarchive.sources import ARCHIVE_SETTINGS
+
 logger = logging.getLogger(__name__)
 
 SITE = "https://www.golem.de"  # GOLEM_BASE_URL when no setting names one
@@ -55,14 +57,19 @@ class OffsiteRequest(IgnoreRequest):
 
 class SiteOnlyMiddleware(OffsiteMiddleware):
     """Refuse, count (`newsarchive/offsite/refused`) and log every request whose scheme,
-    host or port is not GOLEM_BASE_URL's.
+    host or port is not GOLEM_BASE_URL's (in an archive run: not the archive's hosts').
 
     `file://` URLs are local reads, no requests to any host: they pass only in a run that
     was given `file://` pages to re-archive (`-a urls=file://…`), never from a link.
     """
 
     def spider_opened(self, spider: Spider) -> None:
-        self.allowed = site_origins(self.crawler.settings.get("GOLEM_BASE_URL") or SITE)
+        settings = self.crawler.settings
+        self.allowed = site_origins(settings.get("GOLEM_BASE_URL") or SITE)
+        # An archive run (-a source=wayback|commoncrawl) asks the archive's hosts instead.
+        archive = ARCHIVE_SETTINGS.get(getattr(spider, "source", None) or "", {})
+        for name, default in archive.items():
+            self.allowed |= {origin(urlsplit(settings.get(name) or default))}
         given = getattr(spider, "urls", None) or []
         self.files_allowed = any(url.startswith("file:") for url in given)
         self.origins_refused: set[Origin] = set()

@@ -44,6 +44,9 @@ BAD_RUNS = {
     "base url ftp": ([], {"GOLEM_BASE_URL": "ftp://127.0.0.1"}),
     "base url with a path": ([], {"GOLEM_BASE_URL": "http://127.0.0.1:8000/x"}),
     "hops negative": ([], {"NEWSARCHIVE_FOLLOW_HOPS": "-1"}),
+    "source unknown": (["-a", "source=ftp", "-a", "since=2024-01-01"], {}),
+    "archive without since": (["-a", "source=wayback"], {}),
+    "every zero": (["-a", "source=wayback", "-a", "since=2024-01-01", "-a", "every=0d"], {}),
 }
 
 
@@ -91,7 +94,9 @@ def base_settings() -> Settings:
 @settings(max_examples=400, deadline=None)
 @given(
     st.dictionaries(
-        st.sampled_from(["urls", "since", "until", "topic", "name", "_job", "start_urls"]),
+        st.sampled_from(
+            ["urls", "since", "until", "topic", "source", "every", "name", "_job", "start_urls"]
+        ),
         st.one_of(
             st.text(max_size=40),
             st.dates().map(date.isoformat),
@@ -116,7 +121,7 @@ def test_arguments_are_parsed_or_refused_with_a_usage_error(arguments):
     except UsageError as error:
         assert str(error) and "\n" not in str(error)
         return
-    assert set(parsed) <= {"urls", "since", "until", "topic"}
+    assert set(parsed) <= {"urls", "since", "until", "topic", "source", "every"}
     if "since" in parsed and "until" in parsed:
         assert parsed["since"] <= parsed["until"]
     for url in parsed.get("urls", ()):
