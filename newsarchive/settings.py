@@ -64,6 +64,11 @@ FEED_STORAGES = {
 # Compress the run's feed files (.jsonl.gz), flushed per record so a kill loses nothing.
 NEWSARCHIVE_GZIP = False
 
+# Fetch each archived article's own images (golem.de hosts only, as polite as pages), store
+# them by content as <output>/images/ab/abcd….jpg, record them in the WARC, and fill in each
+# image's `path` and `checksum`. Costs one request per image of every new or changed article.
+NEWSARCHIVE_IMAGES = False
+
 # --- What persists between runs ----------------------------------------------------------
 # SQLite state of archived articles (ids, hashes, versions); see newsarchive/state.py.
 NEWSARCHIVE_STATE_DIR = os.environ.get("NEWSARCHIVE_STATE_DIR", "state")
@@ -85,6 +90,8 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.ContentHashPipeline": 400,
     "newsarchive.pipelines.ValidationPipeline": 500,
     "newsarchive.pipelines.StatePipeline": 600,
+    # NEWSARCHIVE_IMAGES: the images of new and changed articles (newsarchive/images.py).
+    "newsarchive.images.ArticleImagesPipeline": 650,
 }
 SPIDER_MIDDLEWARES = {
     # Leaves out article requests the state store says are unchanged (see state.py).

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from . import render_classic, render_current
 from .feeds import lastmod, render_robots, render_rss, render_sitemap, render_sitemap_index
@@ -61,6 +62,7 @@ HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
+JPEG = "image/jpeg"
 
 Page = tuple[int, str, bytes]  # status, content type, body
 T = TypeVar("T")
@@ -316,6 +318,8 @@ class Site:
             article = (self._alias_paths()[path], 1)
         if article is not None:
             return 200, HTML, self._article_html(*article, base).encode()
+        if path in self.image_paths():
+            return 200, JPEG, image_bytes(path)
         kept: dict[str, Page | None] = self._cached(f"pages {base}", dict)
         if path not in kept:
             page = self._render_listing(path, base)
@@ -323,6 +327,17 @@ class Site:
                 return None
             kept[path] = page
         return kept[path]
+
+    def image_paths(self) -> frozenset[str]:
+        """Paths of the articles' own images (hero and body), which the site serves."""
+        return self._cached(
+            "image_paths",
+            lambda: frozenset(
+                urlsplit(image["url"]).path
+                for spec in self.articles.values()
+                for image in spec.images
+            ),
+        )
 
     def _render_listing(self, path: str, base: str) -> Page | None:
         """A page that is no article: index pages, feeds, sitemaps, robots.txt."""
@@ -805,3 +820,21 @@ def _link_related(
     newest = specs[-1]
     if promoted not in newest.related:
         newest.related = [promoted, *newest.related][:3]
+
+
+def image_bytes(path: str) -> bytes:
+    """A small JPEG file of its own for each image path: start and end markers, a JFIF
+    header and a comment segment naming the path (no pixel data: nothing here decodes
+    images, and the bytes differ per image, so storing by content is put to the test)."""
+    comment = f"newsarchive replica image {path}".encode() * 4
+    jfif = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    return (
+        b"\xff\xd8"
+        + b"\xff\xe0"
+        + (len(jfif) + 2).to_bytes(2, "big")
+        + jfif
+        + b"\xff\xfe"
+        + (len(comment) + 2).to_bytes(2, "big")
+        + comment
+        + b"\xff\xd9"
+    )
