@@ -45,6 +45,7 @@ EXIT_USAGE = 2
 # golem.de's own hosts: a given URL on them is fetched from GOLEM_BASE_URL (same path).
 GOLEM_HOSTS = frozenset({"www.golem.de", "golem.de", "rss.golem.de"})
 _TOPIC = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+_COOKIE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def usage_error(error: UsageError | str) -> NoReturn:
@@ -218,6 +219,13 @@ def _contact(value: Any) -> str:
     return text
 
 
+def _cookie_name(value: Any) -> str:
+    text = str(value or "")
+    if not _COOKIE_NAME.fullmatch(text):
+        raise UsageError(f"GOLEM_CONSENT_COOKIE: {text!r} is no cookie name")
+    return text
+
+
 def _folder(name: str, empty_ok: bool = False):
     def check(value: Any) -> str:
         text = "" if value is None else str(value)
@@ -246,6 +254,10 @@ SETTINGS: dict[str, SettingParser] = {
         "NEWSARCHIVE_RECHECK_INTERVAL_HOURS", float, 0
     ),
     "NEWSARCHIVE_WARC_MAX_BYTES": number_setting("NEWSARCHIVE_WARC_MAX_BYTES", int, 1),
+    # Replayed from a WARC's warcinfo as well: what a crafted one could bend.
+    "RETRY_TIMES": number_setting("RETRY_TIMES", int, 0, 100),
+    "REDIRECT_MAX_TIMES": number_setting("REDIRECT_MAX_TIMES", int, 0, 100),
+    "GOLEM_CONSENT_COOKIE": _cookie_name,
     "NEWSARCHIVE_RETRY_AFTER_MAX": number_setting("NEWSARCHIVE_RETRY_AFTER_MAX", float, 0),
     "NEWSARCHIVE_MAX_SITEMAPS": number_setting("NEWSARCHIVE_MAX_SITEMAPS", int, 0),
 }
@@ -285,8 +297,8 @@ def check_command_line(settings: BaseSettings, spider: str, arguments: dict[str,
     a failure ends the command with `error: …` and exit 2."""
     try:
         spider_class = get_spider_loader(settings).load(spider)
-    except KeyError:
-        return  # Scrapy's own "Spider not found" follows
+    except KeyError:  # before the name goes into a log file's path
+        usage_error(f"no spider named {spider!r}")
     check = getattr(spider_class, "check_run", None)
     if check is not None:
         try:

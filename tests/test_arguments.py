@@ -199,3 +199,14 @@ def test_an_unusable_state_store_says_so_without_a_traceback(tmp_path, case):
     finally:
         if (tmp_path / "state").is_dir():
             (tmp_path / "state").chmod(0o755)
+
+
+def test_a_spider_name_that_is_a_path_writes_no_log_outside_the_log_folder(tmp_path):
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    command = crawl_command(work)
+    command[command.index("golem")] = "../../escaped"
+    process = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert not list(tmp_path.rglob("escaped*")), process.stderr[-2000:]
+    assert process.returncode == 2
+    assert process.stderr.splitlines()[-1].startswith("error: no spider named")

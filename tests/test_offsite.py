@@ -235,3 +235,11 @@ def test_an_explicit_user_agent_wins_over_the_contact(tmp_path):
     with ScriptedServer() as server:
         crawl(tmp_path, server, NEWSARCHIVE_CONTACT="you@example.org", USER_AGENT="custom/1.0")
     assert user_agents(server) == {"custom/1.0"}
+
+
+def test_reparse_checks_the_recorded_settings(tmp_path):
+    warc = tmp_path / "crafted.warc.gz"
+    crafted_warc(warc, {}, settings={"GOLEM_BASE_URL": "ftp://127.0.0.1:21", "RETRY_TIMES": 5})
+    process = reparse(tmp_path, str(warc))
+    assert process.returncode == 2, process.stderr[-3000:]
+    assert process.stderr.splitlines()[-1].startswith("error: GOLEM_BASE_URL:")
