@@ -6,16 +6,17 @@ it again in `from_crawler`, so a run started from Python is held to the same rul
 that fails raises `UsageError` with a one-line reason; the commands print it as `error: …` and
 exit 2 (`usage_error`), before a log file, a state store or a request exists.
 
-Adding a spider argument (e.g. `-a source=` or `-a every=`):
+Adding a spider argument (as `-a source=` and `-a every=` were added):
 
-1. write a parser `def _source(value: str, settings: BaseSettings) -> Any` that returns the
-   value the spider uses and raises `UsageError("source: …")` for anything else;
-2. register it: `ARGUMENTS["source"] = _source` (an argument not in ARGUMENTS is refused,
-   so forgetting this step gives a clear error, never a silently ignored argument);
+1. write a parser `def _name(value: str, settings: BaseSettings) -> Any` that returns the
+   value the spider uses and raises `UsageError("name: …")`, one line, for anything else;
+2. register it in `ARGUMENTS` (an argument not in ARGUMENTS is refused, so forgetting this
+   step gives a clear error, never a silently ignored argument or a spider attribute);
 3. checks that involve several arguments go into `RULES`: functions of the parsed
    arguments (a dict of name → parsed value, given ones only) and the settings;
-4. the spider takes the argument as a keyword in `__init__` and reads the parsed value with
-   `parsed_arguments(...)`, or parses it again with the same function.
+4. the spider takes the argument as a keyword in `__init__` (and into `self.arguments`, so
+   the WARC records it for reparse), parsing it with the same function;
+5. add a bad value to `BAD_RUNS` in tests/test_arguments.py and the name to its fuzz test.
 
 A setting is checked the same way: `SETTINGS["NAME"] = parser`, with the parser given the
 setting's value as Scrapy holds it (a string from `-s`, any type from settings.py or a WARC).
