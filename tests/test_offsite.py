@@ -243,3 +243,16 @@ def test_reparse_checks_the_recorded_settings(tmp_path):
     process = reparse(tmp_path, str(warc))
     assert process.returncode == 2, process.stderr[-3000:]
     assert process.stderr.splitlines()[-1].startswith("error: GOLEM_BASE_URL:")
+
+
+def test_a_next_page_link_to_another_port_is_refused(tmp_path):
+    """A topic page whose pagination points at the same host on another port."""
+    site = build_site(now=NOW)
+    slug = next(slug for _, slug in site.topics() if len(site.topic_pages(slug)) > 1)
+    with ScriptedServer() as elsewhere, ScriptedServer() as server:
+        elsewhere.routes.update(site_routes(site, elsewhere.base_url))
+        server.routes.update(site_routes(site, elsewhere.base_url))
+        result = crawl(tmp_path, server, "-a", f"topic={slug}")
+    assert f"/specials/{slug}/" in server.paths, result.log[-3000:]
+    assert elsewhere.requests == [], result.log[-3000:]
+    assert result.stats["newsarchive/offsite/refused"] >= 1
