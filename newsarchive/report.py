@@ -330,10 +330,10 @@ def figure(name: str, title: str, caption: str, width: int, height: float, body:
     )
 
 
-def empty_plot(name: str, title: str) -> str:
+def empty_plot(name: str, title: str, why: str = "No data for this plot yet.") -> str:
     return (
         f'<figure data-plot="{esc(name)}" data-empty="true"><h2>{esc(title)}</h2>'
-        "<p>No data for this plot yet.</p></figure>"
+        f"<p>{esc(why)}</p></figure>"
     )
 
 
@@ -429,6 +429,10 @@ def render(archive: Archive, generated: str) -> str:
             f"Unhealthy runs: {sum(1 for row in runs if row['unhealthy'])} of {len(runs)}; "
             "bars count the runs per reason.",
             sorted(unhealthy.items(), key=lambda item: -item[1]),
+        )
+        if unhealthy or not runs
+        else empty_plot(
+            "unhealthy-reasons", "Why runs were unhealthy", f"All {len(runs)} runs were healthy."
         ),
         bar_chart(
             "fallback-share",

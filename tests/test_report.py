@@ -208,3 +208,14 @@ def test_fallback_share_per_month_and_layouts(report):
     }
     assert sum(sum(json.loads(v)) for v in layouts.values()) == len(report["articles"])
     assert set(layouts) == {r["layout"] for r in report["articles"]}
+
+
+def test_a_report_of_healthy_runs_says_so():
+    from newsarchive.report import Archive, render
+
+    runs = [{"run": "20261201T000000Z", "finish_reason": "finished"}]
+    parser = Plots()
+    text = render(Archive({}, [], [], runs), "now")
+    parser.feed(text)
+    assert set(parser.plots) == set(PLOTS)
+    assert "All 1 runs were healthy." in text
