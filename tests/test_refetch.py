@@ -3,9 +3,11 @@ URLs of known articles, and articles that are gone. Real crawls against the repl
 
 from __future__ import annotations
 
+import signal
+import time
 from datetime import UTC, datetime, timedelta
 
-from tests.helpers import assert_same_fields, run_crawl
+from tests.helpers import assert_same_fields, run_crawl, start_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 from tests.test_incremental import article_paths, fast
@@ -201,3 +203,33 @@ def test_a_reparse_rebuilds_the_correction_a_run_read_from_an_older_sitemap(tmp_
     # Every response the crawl kept was asked for again. (Articles the crawl skipped as
     # known are asked for too and are not in the WARC: a reparse has no state.)
     assert rebuilt.stats["newsarchive/reparse/unused"] == 0
+
+
+def test_a_run_killed_while_a_correction_is_fetched_leaves_it_to_the_next_run(tmp_path):
+    now = datetime.now(UTC)
+    site = build_site(now=now)
+    old_id = site.edge_cases["classic_interview"]
+    path = site.articles[old_id].path()
+    with ReplicaServer(site) as server:
+        for name, args in (("backfill", ("-a", "since=2024-01-01")), ("run1", ())):
+            result = run_crawl(tmp_path, *args, settings=fast(server, tmp_path / name))
+            assert result.returncode == 0, result.log[-2000:]
+        site.revise(
+            old_id, "Korrektur: Der Dienst startet im Mai, nicht im April.", at=corrected(now)
+        )
+        server.faults[path] = ("slow", 30)  # the correction is being fetched when the kill comes
+        before = len(server.requests)
+        crawl = start_crawl(tmp_path, settings=fast(server, tmp_path / "killed"))
+        deadline = time.monotonic() + 60
+        while path not in article_paths(server, before):
+            assert time.monotonic() < deadline, "the killed run never asked for the correction"
+            time.sleep(0.05)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=30)
+        del server.faults[path]
+        before = len(server.requests)
+        rerun = run_crawl(tmp_path, settings=fast(server, tmp_path / "rerun"))
+        fetched = article_paths(server, before)
+    assert rerun.returncode == 0, rerun.log[-2000:]
+    assert fetched == [path]
+    assert [(r["id"], r["version"]) for r in rerun.articles] == [(old_id, 2)]
