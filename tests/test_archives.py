@@ -323,3 +323,26 @@ def test_paused_run_resumes_from_jobdir_mid_index(tmp_path, archive):
     assert asked < len(cdx), "paused before the index was read to its end"
     assert len(cdx) == len(set(cdx)), "no index page asked for twice"
     assert_records(paused.articles + resumed.articles, expected_versions(pages), "wayback")
+
+
+def test_every_keeps_one_capture_per_interval(tmp_path, archive):
+    """-a every=3d over the revised article's captures on days 1 to 5 (day 2 repeats day 1,
+    day 4 repeats day 3): day 1, then the first capture at least 3 days later (day 4); days 3
+    and 5 are too close to the capture chosen before them."""
+    pages, roles = archive
+    with WaybackServer(pages.pages) as wayback:
+        result = run_archive(tmp_path, "wayback", "-a", "every=3d",
+                             WAYBACK_BASE_URL=wayback.base_url)  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    revised = sorted(
+        (r for r in result.articles if r["id"] == roles["revised"]), key=lambda r: r["version"]
+    )
+    days = sorted(t for (a, t) in pages.expected if a == roles["revised"])
+    assert [stamp_of(r) for r in revised] == [days[0], days[3]]
+    assert [r["version"] for r in revised] == [1, 2]
+    assert result.stats["newsarchive/captures/within_interval"] == 2
+    assert result.stats["newsarchive/captures/duplicate_digest"] == 1
+
+
+def stamp_of(record: dict[str, Any]) -> str:
+    return stamp(datetime.fromisoformat(record["captured_at"].replace("Z", "+00:00")))
