@@ -346,3 +346,45 @@ def test_every_keeps_one_capture_per_interval(tmp_path, archive):
 
 def stamp_of(record: dict[str, Any]) -> str:
     return stamp(datetime.fromisoformat(record["captured_at"].replace("Z", "+00:00")))
+
+
+OLD_ERA_PAGE = """<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8">
+<meta property="og:type" content="article">
+<title>Handy-Patent: Hersteller muss Geräte vernichten - Golem.de</title></head>
+<body><div id="screen"><div class="golem-2009-article">
+<h2 class="kicker">Handy-Patent</h2><h1 class="headline">Hersteller muss Geräte vernichten</h1>
+<p class="teaser">Ein Gericht hat entschieden, dass ein Hersteller Geräte vernichten muss.</p>
+<div class="text"><p>Ein Landgericht hat einem Hersteller aufgegeben, seine Geräte zu vernichten.</p>
+<p>Der Hersteller will in Berufung gehen, wie er am Abend mitteilte.</p></div>
+</div></div></body></html>"""
+
+
+def test_capture_in_markup_no_layout_parser_knows_takes_the_same_path(tmp_path):
+    """A capture from an era no layout parser was written for goes through the same parse
+    step as any page (the generic fallback where there is one, else counted as an unknown
+    layout), and the article's later captures are archived all the same."""
+    site = build_site(now=NOW, n_articles=30)
+    spec = next(s for s in site.articles.values() if s.layout == "classic" and s.page_count == 1)
+    first = stamp(spec.published.astimezone(UTC) + timedelta(hours=2))
+    later = stamp(spec.published.astimezone(UTC) + timedelta(days=2))
+    html = site._article_html(spec.id, 1, CANONICAL_BASE).encode()
+    captures = [
+        ArchivedPage(spec.url(), first, OLD_ERA_PAGE.encode()),
+        ArchivedPage(spec.url(), later, html),
+    ]
+    with WaybackServer(captures) as wayback:
+        result = run_archive(tmp_path, "wayback", WAYBACK_BASE_URL=wayback.base_url,
+                             NEWSARCHIVE_MAX_DROP_RATE=1, NEWSARCHIVE_MAX_ERROR_RATE=1)  # fmt: skip
+        fetched = wayback.requests("/web/")
+    assert len(fetched) == 2, fetched
+    records = {stamp_of(r): r for r in result.articles}
+    expected = spec.expected_record(CANONICAL_BASE, site.articles)
+    assert_same_fields(records[later], {**expected, "source": "wayback"})
+    if first in records:  # the drift-tolerant generic path read it
+        old = records[first]
+        assert (old["layout"], old["source"], old["version"]) == ("generic", "wayback", 1)
+        assert old["fallbacks"] and records[later]["version"] == 2
+    else:
+        assert result.stats["newsarchive/not_article/unknown_layout"] == 1
+        assert records[later]["version"] == 1
