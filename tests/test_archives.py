@@ -274,7 +274,8 @@ def fetched_rows(records: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 # --- politeness, resuming --------------------------------------------------------------------------
 def test_rate_limited_archive_loses_no_capture(tmp_path, archive):
-    """Every fourth request answered 429 with Retry-After: the run retries and completes."""
+    """Every fourth request answered 429 with Retry-After: 1: the run waits that long,
+    asks again and loses nothing."""
     pages, _ = archive
     with WaybackServer(pages.pages, limit_every=4, retry_after=1) as wayback:
         result = run_archive(tmp_path, "wayback", WAYBACK_BASE_URL=wayback.base_url,
@@ -290,6 +291,7 @@ def test_rate_limited_archive_loses_no_capture(tmp_path, archive):
         again = next(t for t, p, s in log if p == path and t > at and s != 429)
         waits.append(round(again - at, 2))
     print(f"429 answers: {len(limited)}; waited before the retry: {waits} s")
+    assert min(waits) >= 1.0, "Retry-After: 1 honoured before asking again"
 
 
 def test_paused_run_resumes_from_jobdir_mid_index(tmp_path, archive):
