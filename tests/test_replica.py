@@ -615,3 +615,11 @@ def test_faults_answer_with_their_status_every_time(status):
     path = site.newest()[0].path()
     with ReplicaServer(site, faults={path: status}) as server:
         assert [get(server, path)[0] for _ in range(2)] == [int(status)] * 2
+
+
+def test_a_new_article_can_be_published_on_a_full_minute():
+    """Tests publish at "now minus five minutes"; once a minute that is a full minute."""
+    site = build_site(now=NOW)
+    fresh = site.new_spec(NOW.replace(second=0) + timedelta(minutes=3))
+    assert fresh.published.second != 0
+    site.publish(fresh)

@@ -492,8 +492,11 @@ class Site:
         return alias
 
     def new_spec(self, published: datetime, **overrides) -> ArticleSpec:
-        """A fresh article (next free id) published at `published`, not yet on the site."""
+        """A fresh article (next free id) published at `published` (a second later where
+        that falls on a full minute: golem.de's seconds are never all zero), not yet on the
+        site."""
         published = published.astimezone(BERLIN)
+        published += timedelta(seconds=published.second == 0)
         article_id = str(max(int(i) for i in self.articles) + 11)
         rng = random.Random(zlib.crc32(f"{self.seed}:{article_id}".encode()))
         spec = _make_spec(
