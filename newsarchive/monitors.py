@@ -7,10 +7,35 @@ recorded in the stats (`newsarchive/health/failures`) by `RecordHealth`; the pro
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
 HEALTH_FAILURES = "newsarchive/health/failures"
+ERRORS = "newsarchive/errors/"
+# RobotsTxtMiddleware counts its failed robots.txt request as
+# "robotstxt/exception_count/<class 'module.Name'>" (once per request, after retries).
+ROBOTS_ERRORS = "robotstxt/exception_count/"
+# Failures of a whole request as a person reads them; other kinds keep their own name.
+FAILURE_PHRASES = {
+    "CannotResolveHostError": "DNS lookup failed",
+    "DNSLookupError": "DNS lookup failed",
+    "DownloadConnectionRefusedError": "connection refused",
+    "ConnectionRefusedError": "connection refused",
+    "DownloadTimeoutError": "timed out",
+    "TimeoutError": "timed out",
+    "TCPTimedOutError": "timed out",
+    "DownloadFailedError": "connection failed",
+    "ConnectError": "connection failed",
+    "ConnectionLost": "connection lost",
+    "ResponseNeverReceived": "no response",
+    "ResponseDataLossError": "response cut short",
+}
+# Sources of article links: when none of them could be read, "no links found" says nothing.
+INDEX_SOURCES = ("newsarchive/index_pages", "newsarchive/feeds", "newsarchive/sitemaps")
 
 
 def stat_total(stats: dict, prefix: str) -> int:
@@ -18,6 +43,60 @@ def stat_total(stats: dict, prefix: str) -> int:
     return sum(
         value for key, value in stats.items() if key.startswith(prefix) and isinstance(value, int)
     )
+
+
+def failure_phrase(kind: str) -> str:
+    """`http_404` → "HTTP 404", `DownloadConnectionRefusedError` → "connection refused"."""
+    if kind.startswith("http_"):
+        return f"HTTP {kind[5:]}"
+    return FAILURE_PHRASES.get(kind, kind)
+
+
+@dataclass
+class RequestOutcome:
+    """A run's requests and how many of them failed, each request counted once.
+
+    `downloader/request_count` counts attempts: a request retried twice is three. Requests
+    are attempts less retries. Failures are counted once per request where its last attempt
+    failed: the spider's errback (`newsarchive/errors/<kind>`), robots.txt
+    (`robotstxt/exception_count/…`), and callbacks that raised.
+    """
+
+    requests: int
+    attempts: int
+    by_kind: Counter = field(default_factory=Counter)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def share(self) -> float:
+        return self.failed / self.requests if self.requests else 0.0
+
+    def kinds_text(self) -> str:
+        return ", ".join(f"{kind} {n}" for kind, n in self.by_kind.most_common())
+
+
+def request_outcome(stats: dict) -> RequestOutcome:
+    attempts = stats.get("downloader/request_count", 0)
+    by_kind: Counter = Counter()
+    for key, value in stats.items():
+        if not isinstance(value, int):
+            continue
+        if key.startswith(ERRORS):
+            by_kind[failure_phrase(key[len(ERRORS) :])] += value
+        elif key.startswith(ROBOTS_ERRORS):
+            name = key[len(ROBOTS_ERRORS) :].strip("<>'").removeprefix("class '").rsplit(".")[-1]
+            by_kind[failure_phrase(name)] += value
+        elif key.startswith("spider_exceptions/") and key != "spider_exceptions/count":
+            by_kind[f"callback raised {key.rsplit('/', 1)[-1]}"] += value
+    requests = max(attempts - stats.get("retry/count", 0), by_kind.total())
+    return RequestOutcome(requests, attempts, by_kind)
+
+
+def host_of(base_url: str | None) -> str:
+    return urlsplit(base_url or "https://www.golem.de").netloc or "www.golem.de"
 
 
 @monitors.name("newsarchive run health")
@@ -31,6 +110,21 @@ class RunHealthMonitor(Monitor):
     def setting(self, name: str, default: float) -> float:
         return self.data.crawler.settings.getfloat(name, default)
 
+    @property
+    def outcome(self) -> RequestOutcome:
+        return request_outcome(self.stats)
+
+    def unreachable(self) -> bool:
+        """Nothing came back at all, and requests failed: the site was never reached."""
+        return self.stats.get("response_received_count", 0) == 0 and self.outcome.failed > 0
+
+    @monitors.name("the site was reached")
+    def test_connected(self):
+        if self.unreachable():
+            host = host_of(self.data.crawler.settings.get("GOLEM_BASE_URL"))
+            kinds = ", ".join(self.outcome.by_kind)
+            self.fail(f"cannot reach {host}: {kinds}")
+
     @monitors.name("the run finished")
     def test_finished(self):
         reason = self.stats.get("finish_reason")
@@ -43,7 +137,15 @@ class RunHealthMonitor(Monitor):
             self.stats.get(f"newsarchive/articles/{kind}", 0)
             for kind in ("new", "changed", "unchanged", "skipped")
         )
-        self.assertTrue(discovered > 0, "no article links found on any index page, feed or sitemap")
+        if self.unreachable():
+            self.skipTest("the site was not reached")  # said by test_connected
+        if discovered == 0 and not sum(self.stats.get(key, 0) for key in INDEX_SOURCES):
+            self.fail("no index page, feed or sitemap could be read")
+        self.assertTrue(
+            discovered > 0,
+            "no article links found on any index page, feed or sitemap read"
+            " (a sign the site's layout changed)",
+        )
         self.assertTrue(
             handled > 0,
             f"{discovered} article links found, but no article archived or known unchanged",
@@ -59,13 +161,13 @@ class RunHealthMonitor(Monitor):
     @monitors.name("error rate")
     def test_error_rate(self):
         # Failed requests, and callbacks that raised (a parser tripping over new markup).
-        errors = stat_total(self.stats, "newsarchive/errors/") + self.stats.get(
-            "spider_exceptions/count", 0
-        )
-        requests = max(self.stats.get("downloader/request_count", 0), 1)
+        outcome = self.outcome
         limit = self.setting("NEWSARCHIVE_MAX_ERROR_RATE", 0.1)
         self.assertLessEqual(
-            errors / requests, limit, f"{errors} of {requests} requests failed (limit {limit:.0%})"
+            outcome.share,
+            limit,
+            f"{outcome.failed} of {outcome.requests} requests failed"
+            f" ({outcome.share:.0%}, limit {limit:.0%}): {outcome.kinds_text()}",
         )
 
     @monitors.name("validation drops")

@@ -168,7 +168,7 @@ def test_unreachable_site_is_unhealthy(tmp_path):
         settings={**FAST, "GOLEM_BASE_URL": f"http://127.0.0.1:{free_port()}", "RETRY_TIMES": 0},
     )
     assert result.returncode == 1
-    assert "UNHEALTHY: no article links found" in result.log
+    assert "UNHEALTHY: cannot reach 127.0.0.1:" in result.log
     assert "UNHEALTHY:" in result.log and "requests failed" in result.log
 
 

@@ -21,7 +21,7 @@ from scrapy.exceptions import UsageError
 
 from newsarchive.arguments import check_command_line
 from newsarchive.feeds import format_run_id
-from newsarchive.monitors import HEALTH_FAILURES, stat_total
+from newsarchive.monitors import HEALTH_FAILURES, request_outcome, stat_total
 from newsarchive.state import StateStoreError, check_store
 
 EXIT_UNHEALTHY = 1
@@ -73,11 +73,7 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
     """The run in a few lines a person reads in a cron mail."""
 
     get = stats.get
-    errors = {
-        k.rsplit("/", 1)[-1]: v
-        for k, v in sorted(stats.items())
-        if k.startswith("newsarchive/errors/")
-    }
+    outcome = request_outcome(stats)
     not_articles = {
         k.rsplit("/", 1)[-1]: v
         for k, v in sorted(stats.items())
@@ -85,7 +81,7 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
     }
     lines = [
         f"pages fetched: {get('response_received_count', 0)}"
-        f" (requests {get('downloader/request_count', 0)})",
+        f" (requests {outcome.requests}, attempts with retries {outcome.attempts})",
         f"articles: new {get('newsarchive/articles/new', 0)},"
         f" changed {get('newsarchive/articles/changed', 0)},"
         f" unchanged {get('newsarchive/articles/unchanged', 0)},"
@@ -98,7 +94,12 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
         f"records written: articles {get('newsarchive/written/article', 0)},"
         f" teasers {get('newsarchive/written/teaser', 0)}",
         f"dropped by validation: {stat_total(stats, 'newsarchive/dropped/')}",
-        "errors: " + (", ".join(f"{k} {v}" for k, v in errors.items()) or "none"),
+        (
+            f"errors: {outcome.failed} of {outcome.requests} requests failed"
+            f" ({outcome.share:.0%}): {outcome.kinds_text()}"
+            if outcome.failed
+            else "errors: none"
+        ),
         "pages without article: "
         + (", ".join(f"{k} {v}" for k, v in not_articles.items()) or "none"),
     ]

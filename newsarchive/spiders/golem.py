@@ -346,7 +346,7 @@ class GolemSpider(scrapy.Spider):
     def parse_index(self, response: Response) -> Iterator[Any]:
         """Teaser records and article requests from a home, ticker, topic or archive page."""
         if response.status in (404, 410):
-            self.count(f"newsarchive/http/{response.status}")
+            self.index_gone(response)
             return
         if not isinstance(response, TextResponse) or not looks_like_html(response.body):
             self.count("newsarchive/index/not_html")
@@ -380,7 +380,7 @@ class GolemSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """Article requests from an RSS 2.0 or Atom feed."""
         if response.status in (404, 410):
-            self.count(f"newsarchive/http/{response.status}")
+            self.index_gone(response)
             return
         self.count("newsarchive/feeds")
         response.selector.remove_namespaces()
@@ -759,6 +759,13 @@ class GolemSpider(scrapy.Spider):
         origin = failure.request.cb_kwargs["origin"]
         pages = failure.request.cb_kwargs["pages"]
         yield from self.article_failed(origin, f"page {len(pages) + 1}: {failure.value!r}")
+
+    def index_gone(self, response: Response) -> None:
+        """An index page or feed that answers 404/410 failed as a request: a missing article
+        is news (counted as a page without article), a missing topic page or feed is not."""
+        kind = f"http_{response.status}"
+        self.count(f"newsarchive/errors/{kind}")
+        self.logger.error("request failed (%s): %s", kind, response.url)
 
     def request_failed(self, failure) -> None:
         """Count a failed request by kind (HTTP status or exception) and log it once."""
