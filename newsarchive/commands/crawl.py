@@ -103,6 +103,10 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
         "pages without article: "
         + (", ".join(f"{k} {v}" for k, v in not_articles.items()) or "none"),
     ]
+    if get("newsarchive/months/missing"):
+        lines.append(
+            f"months with neither sitemap nor archive page: {get('newsarchive/months/missing')}"
+        )
     if seconds is not None:
         lines.append(f"duration: {seconds:.1f} s")
     return lines

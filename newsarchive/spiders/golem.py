@@ -401,7 +401,9 @@ class GolemSpider(scrapy.Spider):
             if index:
                 yield from map(self.sitemap_request, self.recent_months())
             elif month is not None:
-                yield self.page_request(f"{SITE}/aa-{yymm(month)}.html", self.parse_index)
+                yield self.page_request(
+                    f"{SITE}/aa-{yymm(month)}.html", self.parse_index, archive_month=yymm(month)
+                )
             return
         sitemap, whole = read_sitemap(response.body)
         if sitemap is None or (index and sitemap.type != "sitemapindex"):
@@ -762,7 +764,14 @@ class GolemSpider(scrapy.Spider):
 
     def index_gone(self, response: Response) -> None:
         """An index page or feed that answers 404/410 failed as a request: a missing article
-        is news (counted as a page without article), a missing topic page or feed is not."""
+        is news (counted as a page without article), a missing topic page or feed is not.
+        A month's archive page, asked for because its sitemap is missing, may be missing too."""
+        month = response.meta.get("archive_month")
+        if month is not None:
+            # Neither sitemap nor archive page: a month the site has nothing for.
+            self.count("newsarchive/months/missing")
+            self.logger.warning("month %s has neither a news sitemap nor an archive page", month)
+            return
         kind = f"http_{response.status}"
         self.count(f"newsarchive/errors/{kind}")
         self.logger.error("request failed (%s): %s", kind, response.url)
