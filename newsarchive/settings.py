@@ -199,6 +199,10 @@ NEWSARCHIVE_NOW = None
 NEWSARCHIVE_REPLAY_WARCS: list[str] = []
 
 # --- Housekeeping ----------------------------------------------------------------------------
+# Scrapy's duplicate filter, except that a JOBDIR's list of seen requests is kept only while
+# there is a queue to resume (newsarchive/dupefilter.py): a finished job never silences the
+# next run that uses the same JOBDIR.
+DUPEFILTER_CLASS = "newsarchive.dupefilter.JobDupeFilter"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")

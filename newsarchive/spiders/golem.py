@@ -265,6 +265,8 @@ class GolemSpider(scrapy.Spider):
             yield from self.article_requests(url, hops=hops)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # The run's own index pages, feed and sitemaps are never filtered as seen: with a
+        # JOBDIR that resumes an old queue, the run still reads today's pages.
         if self.archive is not None:
             if self.archive_progress["started"]:
                 return  # resumed from JOBDIR: its queue holds the requests still to make
@@ -282,20 +284,26 @@ class GolemSpider(scrapy.Spider):
                 )
             return
         if self.topic:
-            yield self.page_request(f"{SITE}/specials/{self.topic}/", self.parse_index)
+            yield self.page_request(
+                f"{SITE}/specials/{self.topic}/", self.parse_index, dont_filter=True
+            )
             return
         if self.since:
             until = self.until or self.now().astimezone(BERLIN).date()
             for month in months_between(self.since, until):
                 yield self.sitemap_request(month)
             return
-        yield self.page_request(f"{SITE}/", self.parse_index)
-        yield self.page_request(f"{SITE}/ticker/", self.parse_index)
-        yield self.page_request(FEED_URL, self.parse_feed)
+        yield self.page_request(f"{SITE}/", self.parse_index, dont_filter=True)
+        yield self.page_request(f"{SITE}/ticker/", self.parse_index, dont_filter=True)
+        yield self.page_request(FEED_URL, self.parse_feed, dont_filter=True)
         # The index says which monthly sitemaps changed (the incremental filter compares
         # their lastmods with the state's); without it, this month's and last month's.
         yield self.page_request(
-            SITEMAP_INDEX_URL, self.parse_sitemap, errback=self.sitemap_index_failed, index=True
+            SITEMAP_INDEX_URL,
+            self.parse_sitemap,
+            errback=self.sitemap_index_failed,
+            dont_filter=True,
+            index=True,
         )
 
     def recent_months(self) -> tuple[date, date]:
@@ -306,7 +314,10 @@ class GolemSpider(scrapy.Spider):
 
     def sitemap_request(self, month: date) -> scrapy.Request:
         return self.page_request(
-            f"{SITE}/news/gsitemap-{yymm(month)}.xml", self.parse_sitemap, month=month
+            f"{SITE}/news/gsitemap-{yymm(month)}.xml",
+            self.parse_sitemap,
+            dont_filter=True,
+            month=month,
         )
 
     def sitemap_index_failed(self, failure) -> Iterator[scrapy.Request]:

@@ -1,0 +1,78 @@
+"""A JOBDIR that only ever resumes: the seen-requests list lives as long as its queue.
+
+Scrapy's `RFPDupeFilter` keeps the fingerprint of every request a job scheduled in
+`JOBDIR/requests.seen` and reads it back at every start, forever. That is right while a
+paused job has requests left to resume; once the job is done, the list only filters the
+next run's home page, feed and sitemaps as "already seen", and the run archives nothing.
+`requests.seen` is kept only while it belongs to a queue that will be resumed:
+
+- a run that finishes normally (reason "finished") removes it: its queue is empty;
+- a run that starts with no queued requests to resume (after a finished run of an older
+  version, a SIGKILL, which never writes the queue's state, or a hand-made JOBDIR) starts
+  with an empty list instead of the stale one.
+
+The spider's index pages, feeds and sitemaps are `dont_filter` as well (see the spider), so
+even a JOBDIR that does resume old requests reads today's index pages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from scrapy.dupefilters import RFPDupeFilter
+
+logger = logging.getLogger(__name__)
+
+SEEN = "requests.seen"
+# Where Scrapy's scheduler writes the state of its disk queue when it closes (see
+# scrapy.core.scheduler.Scheduler._write_dqs_state): the priorities, per download slot for
+# the default DownloaderAwarePriorityQueue, that still hold requests.
+QUEUE_STATE = Path("requests.queue", "active.json")
+
+
+def has_pending(state: Any) -> bool:
+    """Whether a disk-queue state names any queue that still holds requests."""
+    if isinstance(state, dict):
+        return any(has_pending(value) for value in state.values())
+    if isinstance(state, list):
+        return len(state) > 0
+    return False
+
+
+def resumable(jobdir: Path) -> bool:
+    """Whether the scheduler will resume requests from this JOBDIR."""
+    path = jobdir / QUEUE_STATE
+    try:
+        return has_pending(json.loads(path.read_text("utf-8")))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as error:
+        logger.warning("JOBDIR queue state %s is unreadable (%s): nothing to resume", path, error)
+        return False
+
+
+class JobDupeFilter(RFPDupeFilter):
+    """Scrapy's duplicate filter, with `requests.seen` cleared when no job is left to resume."""
+
+    def __init__(self, path: str | None = None, debug: bool = False, **kwargs: Any) -> None:
+        self.jobdir = Path(path) if path else None
+        if self.jobdir is not None and not resumable(self.jobdir):
+            seen = self.jobdir / SEEN
+            if seen.exists() and seen.stat().st_size:
+                logger.info(
+                    "JOBDIR %s has no queued requests to resume: its list of seen requests"
+                    " (%s) is left over from an earlier job and is cleared",
+                    self.jobdir,
+                    SEEN,
+                )
+                seen.unlink()
+        super().__init__(path, debug, **kwargs)
+
+    def close(self, reason: str) -> None:
+        super().close(reason)
+        if self.jobdir is not None and reason == "finished":
+            # The job is done and its queue empty: nothing is left for the list to guard.
+            (self.jobdir / SEEN).unlink(missing_ok=True)

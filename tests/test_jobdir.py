@@ -1,0 +1,120 @@
+"""JOBDIR: a job that is done, or killed, never silences the next run that uses the same folder."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from newsarchive.dupefilter import has_pending
+from tests.helpers import collect, read_jsonl, run_crawl, start_crawl
+from tests.replica.server import ReplicaServer
+from tests.replica.site import build_site
+from tests.test_incremental import fast
+
+
+def wait_for_records(folder: Path, count: int, timeout: float = 60) -> None:
+    """Until a running crawl has `count` article records on disk in `folder`, counting the
+    file it is still writing (in `unfinished/` until the run closes it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = [*folder.glob("*-articles.jsonl"), *folder.glob("unfinished/*-articles.jsonl")]
+        if sum(len(read_jsonl(p)) for p in files if p.exists()) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no {count} records in {folder} within {timeout} s")
+
+
+def index_paths(server, since: int) -> list[str]:
+    return [p for _, p, _ in server.requests[since:] if not p.startswith("/news/2")]
+
+
+def test_a_finished_job_leaves_nothing_that_silences_the_next_run(tmp_path):
+    now = datetime.now(UTC)
+    site = build_site(now=now)
+    jobdir = tmp_path / "job"
+    with ReplicaServer(site) as server:
+        first = run_crawl(tmp_path, settings=fast(server, tmp_path / "run1", JOBDIR=jobdir))
+        assert first.returncode == 0, first.log[-2000:]
+        assert not (jobdir / "requests.seen").exists()
+        before = len(server.requests)
+
+        fresh = site.new_spec(now - timedelta(minutes=5))
+        site.publish(fresh)
+        second = run_crawl(tmp_path, settings=fast(server, tmp_path / "run2", JOBDIR=jobdir))
+        paths = [p for _, p, _ in server.requests[before:]]
+    assert second.returncode == 0, second.log[-2000:]
+    assert "/" in paths and "/ticker/" in paths
+    assert [r["id"] for r in second.articles] == [fresh.id]
+
+
+def test_a_stale_seen_list_without_a_queue_is_cleared(tmp_path):
+    # What a SIGKILLed job, or an older newsarchive's finished job, leaves: the seen list of
+    # every request it scheduled, and no queue state to resume.
+    site = build_site(now=datetime.now(UTC), n_articles=160)
+    jobdir = tmp_path / "job"
+    settings = {"JOBDIR": jobdir, "DOWNLOAD_DELAY": 0.03, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    with ReplicaServer(site) as server:
+        crawl = start_crawl(
+            tmp_path,
+            "-a",
+            "since=2024-01-01",
+            settings=fast(server, tmp_path / "killed", **settings),
+        )
+        wait_for_records(tmp_path / "killed", 20)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=30)
+        killed = collect(tmp_path, folder=tmp_path / "killed")
+        assert (jobdir / "requests.seen").stat().st_size > 0
+        rerun = run_crawl(
+            tmp_path,
+            "-a",
+            "since=2024-01-01",
+            settings=fast(server, tmp_path / "rerun", **settings),
+        )
+    assert rerun.returncode == 0, rerun.log[-2000:]
+    assert "has no queued requests to resume" in rerun.log
+    # The killed run's file stays in unfinished/ (a run into that folder would move it in).
+    cut = [
+        r for p in (tmp_path / "killed").glob("unfinished/*-articles.jsonl") for r in read_jsonl(p)
+    ]
+    ids = {r["id"] for r in killed.articles + cut + rerun.articles}
+    assert ids == set(site.articles)
+
+
+def test_a_paused_and_resumed_job_is_followed_by_runs_that_archive(tmp_path):
+    now = datetime.now(UTC)
+    site = build_site(now=now, n_articles=80)
+    jobdir = tmp_path / "job"
+    settings = {"JOBDIR": jobdir, "DOWNLOAD_DELAY": 0.05, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+    with ReplicaServer(site) as server:
+        crawl = start_crawl(tmp_path, settings=fast(server, tmp_path / "paused", **settings))
+        wait_for_records(tmp_path / "paused", 5)
+        crawl.send_signal(signal.SIGINT)
+        crawl.wait(timeout=60)
+        paused = collect(tmp_path, folder=tmp_path / "paused")
+        assert paused.stats.get("finish_reason") == "shutdown"
+        state = json.loads((jobdir / "requests.queue" / "active.json").read_text())
+        assert has_pending(state), "the pause left requests to resume"
+        resumed = run_crawl(tmp_path, settings=fast(server, tmp_path / "resumed", **settings))
+        assert resumed.returncode == 0, resumed.log[-2000:]
+        assert "has no queued requests to resume" not in resumed.log
+
+        fresh = site.new_spec(now - timedelta(minutes=5))
+        site.publish(fresh)
+        later = run_crawl(tmp_path, settings=fast(server, tmp_path / "later", **settings))
+    assert later.returncode == 0, later.log[-2000:]
+    assert fresh.id in {r["id"] for r in later.articles}
+    ids = [r["id"] for r in paused.articles + resumed.articles]
+    assert len(ids) == len(set(ids))
+
+
+def test_has_pending_reads_both_priority_queue_states():
+    # ScrapyPriorityQueue writes a list of priorities; DownloaderAwarePriorityQueue a list per slot.
+    assert has_pending([0, -1])
+    assert has_pending({"127.0.0.1": [], "www.golem.de": [0]})
+    assert not has_pending([])
+    assert not has_pending({})
+    assert not has_pending({"www.golem.de": []})
