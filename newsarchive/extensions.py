@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from spidermon.contrib.scrapy.extensions import Spidermon
 
-from newsarchive.feeds import run_id
+from newsarchive.feeds import archiving, run_id
 from newsarchive.unfinished import publish, unfinished_path
 
 
@@ -25,6 +27,8 @@ class RunStats:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not archiving(crawler.settings):
+            raise NotConfigured
         return cls(crawler)
 
     def spider_closed(self, spider, reason):
@@ -39,6 +43,18 @@ class RunStats:
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_text(json.dumps(stats, indent=1, sort_keys=True, default=str), "utf-8")
         publish(staged, path)
+
+
+class RunHealth(Spidermon):
+    """Spidermon, for the runs that have a health to judge: `crawl` (and `reparse`, which
+    turns it off). A `scrapy shell` or `parse` is no run of the archive, and its close must
+    neither print a verdict nor send an alert."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not archiving(crawler.settings):
+            raise NotConfigured
+        return super().from_crawler(crawler)
 
 
 class FreezeStartupObjects:

@@ -1,9 +1,11 @@
 """Feed files: where a run's files go, what they are named, and that records reach disk.
 
-`uri_params` (FEED_URI_PARAMS) lets the feeds in `settings.FEEDS` follow
-`NEWSARCHIVE_OUTPUT_DIR` even when it is changed per run. `DurableFileFeedStorage` and
-`FlushingGzipPlugin` hand every record to the operating system as it is written, so a run
-killed with SIGKILL keeps every record it wrote (at most a cut last line, see README).
+`archive_feeds` adds the run's own files (`NEWSARCHIVE_FEEDS`) to whatever feeds the command
+line or Scrapyd gives (FEEDS), in `crawl` and `reparse` only. `uri_params` (FEED_URI_PARAMS)
+lets them follow `NEWSARCHIVE_OUTPUT_DIR` even when it is changed per run.
+`DurableFileFeedStorage` and `FlushingGzipPlugin` hand every record to the operating system
+as it is written, so a run killed with SIGKILL keeps every record it wrote (at most a cut
+last line, see README).
 """
 
 from __future__ import annotations
@@ -14,6 +16,37 @@ from pathlib import Path
 from typing import IO, Any
 
 from scrapy.extensions.feedexport import FileFeedStorage
+
+# The commands whose runs write the archive (feeds, WARC, stats, state); they name
+# themselves in NEWSARCHIVE_COMMAND. shell, fetch, parse, bench, check and view do not.
+ARCHIVING_COMMANDS = frozenset({"crawl", "reparse"})
+
+
+def archiving(settings: Any) -> bool:
+    """Whether this process runs a command that writes into the archive.
+
+    Components that write the archive raise NotConfigured otherwise, so `scrapy shell`,
+    `fetch`, `parse`, `bench` and `check` leave the output and state folders untouched.
+    """
+    return settings.get("NEWSARCHIVE_COMMAND") in ARCHIVING_COMMANDS
+
+
+def archive_feeds(settings: Any) -> dict[str, dict[str, Any]]:
+    """FEEDS for a run of `crawl` or `reparse`: the archive's per-kind files beside the feeds
+    already given (`-o`/`-O`, `-s FEEDS=…`, the one Scrapyd passes), which never replace them.
+    """
+    own = settings.getdict("NEWSARCHIVE_FEEDS")
+    if settings.getbool("NEWSARCHIVE_GZIP"):
+        own = gzipped(own)
+    return {**own, **settings.getdict("FEEDS")}
+
+
+def gzipped(feeds: dict[str, Any]) -> dict[str, Any]:
+    """The same feeds, gzip-compressed, each record flushed to disk as it is written."""
+    return {
+        f"{uri}.gz": {**options, "postprocessing": ["newsarchive.feeds.FlushingGzipPlugin"]}
+        for uri, options in feeds.items()
+    }
 
 
 def run_started(spider: Any) -> datetime:

@@ -33,6 +33,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
 
+from newsarchive.feeds import archiving
+
 logger = logging.getLogger(__name__)
 
 FOLDER = "images"
@@ -56,7 +58,7 @@ class ArticleImagesPipeline(FilesPipeline):
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_IMAGES"):
+        if not settings.getbool("NEWSARCHIVE_IMAGES") or not archiving(settings):
             raise NotConfigured  # no message: Scrapy would log one as a warning
         cls._update_stores(settings)
         return cls(settings.get("NEWSARCHIVE_OUTPUT_DIR", "output"), crawler=crawler)

@@ -19,6 +19,7 @@ from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
+from newsarchive.feeds import archiving
 from newsarchive.sources import ARCHIVE_SETTINGS
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ class SiteOnlyMiddleware(OffsiteMiddleware):
     host or port is not GOLEM_BASE_URL's (in an archive run: not the archive's hosts').
 
     `file://` URLs are local reads, no requests to any host: they pass only in a run that
-    was given `file://` pages to re-archive (`-a urls=file://…`), never from a link.
+    was given `file://` pages to re-archive (`-a urls=file://…`), never from a link, and in
+    the commands that look at a page without archiving it (`scrapy parse FILE-URL`).
     """
 
     def spider_opened(self, spider: Spider) -> None:
@@ -71,7 +73,11 @@ class SiteOnlyMiddleware(OffsiteMiddleware):
         for name, default in archive.items():
             self.allowed |= {origin(urlsplit(settings.get(name) or default))}
         given = getattr(spider, "urls", None) or []
-        self.files_allowed = any(url.startswith("file:") for url in given)
+        # `scrapy parse`, `shell`, `fetch` and `check` read the page they are given (the
+        # contracts' saved pages among them); they archive nothing.
+        self.files_allowed = any(url.startswith("file:") for url in given) or not archiving(
+            settings
+        )
         self.origins_refused: set[Origin] = set()
 
     def should_follow(self, request: Request, spider: Spider) -> bool:

@@ -30,10 +30,11 @@ WAYBACK_CDX_PAGE_SIZE = 5000
 
 # --- Output --------------------------------------------------------------------------------
 # Folder of the JSON Lines files; one file per run and record kind, named by spider and
-# start time (UTC). `-o` / `-O` on the command line replace these feeds as usual.
+# start time (UTC), written by `crawl` and `reparse` only. Feeds given with `-o` / `-O`,
+# `-s FEEDS=…` or by Scrapyd are written beside them (newsarchive.feeds.archive_feeds).
 NEWSARCHIVE_OUTPUT_DIR = os.environ.get("NEWSARCHIVE_OUTPUT_DIR", "output")
 FEED_URI_PARAMS = "newsarchive.feeds.uri_params"
-FEEDS = {
+NEWSARCHIVE_FEEDS = {
     "%(output_dir)s/%(name)s-%(run_id)s-articles.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
@@ -122,7 +123,8 @@ EXTENSIONS = {
     "newsarchive.extensions.RunStats": 900,
     # Feeds a killed run left in `unfinished/`: repaired and moved into the output folder.
     "newsarchive.unfinished.RecoverUnfinishedFeeds": 100,
-    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    # Spidermon, in the commands that write the archive only (see NEWSARCHIVE_COMMAND).
+    "newsarchive.extensions.RunHealth": 500,
     # Long-lived start-up objects out of the garbage collector's way (see extensions.py).
     "newsarchive.extensions.FreezeStartupObjects": 990,
 }
@@ -199,6 +201,15 @@ NEWSARCHIVE_NOW = None
 NEWSARCHIVE_REPLAY_WARCS: list[str] = []
 
 # --- Housekeeping ----------------------------------------------------------------------------
+# `scrapy check`: the callbacks' contracts run offline on the checkout's saved pages.
+SPIDER_CONTRACTS = {
+    "newsarchive.contracts.FixtureContract": 10,
+    "newsarchive.contracts.FilledContract": 10,
+}
+# The running command, set by `crawl` and `reparse` (newsarchive/commands/). Only under those
+# do the feeds, WARC, stats file, state store and health monitors exist: `scrapy shell`,
+# `fetch`, `parse`, `bench` and `check` write nothing into the archive.
+NEWSARCHIVE_COMMAND = None
 # Scrapy's duplicate filter, except that a JOBDIR's list of seen requests is kept only while
 # there is a queue to resume (newsarchive/dupefilter.py): a finished job never silences the
 # next run that uses the same JOBDIR.

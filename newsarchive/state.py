@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from newsarchive.feeds import archiving
+
 DB_NAME = "newsarchive.sqlite3"
 
 # Each entry upgrades the schema by one version; the database remembers how far it got
@@ -382,8 +384,10 @@ _STORES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def store_for(crawler) -> StateStore | None:
     """The crawler's one state store (shared by the incremental filter and the versioning
-    pipeline), or None when `NEWSARCHIVE_STATE_ENABLED` is off."""
-    if not crawler.settings.getbool("NEWSARCHIVE_STATE_ENABLED", True):
+    pipeline), or None when `NEWSARCHIVE_STATE_ENABLED` is off or the command writes no
+    archive (`scrapy parse`, `shell`, …: they neither skip known articles nor record any)."""
+    settings = crawler.settings
+    if not settings.getbool("NEWSARCHIVE_STATE_ENABLED", True) or not archiving(settings):
         return None
     if crawler not in _STORES:
         _STORES[crawler] = StateStore(crawler.settings.get("NEWSARCHIVE_STATE_DIR"))

@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
-from newsarchive.feeds import DurableFileFeedStorage
+from newsarchive.feeds import DurableFileFeedStorage, archiving
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +246,8 @@ class RecoverUnfinishedFeeds:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not archiving(crawler.settings):  # `scrapy shell` & co. leave the archive alone
+            raise NotConfigured
         return cls(crawler)
 
     def spider_opened(self, spider) -> None:

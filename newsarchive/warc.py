@@ -60,8 +60,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.feeds import archiving, run_started
 from newsarchive.feeds import run_id as feed_run_id
-from newsarchive.feeds import run_started
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class WarcMiddleware:
 
     def __init__(self, crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
+        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True) or not archiving(settings):
             raise NotConfigured  # no message: Scrapy would log one as a warning
         self.crawler = crawler
         self.max_bytes = settings.getint("NEWSARCHIVE_WARC_MAX_BYTES", 1_000_000_000)

@@ -113,7 +113,7 @@ def test_a_request_passes_only_on_the_base_origin(base, url):
     """Same scheme, host and port (default ports filled in) as GOLEM_BASE_URL, or refused;
     the real site's feed host is the one addition, and only for the real site."""
     base_url = f"{base[0]}://{base[1]}" + (f":{base[2]}" if base[2] else "")
-    crawler = get_crawler(GolemSpider, {"GOLEM_BASE_URL": base_url})
+    crawler = get_crawler(GolemSpider, {"GOLEM_BASE_URL": base_url, "NEWSARCHIVE_COMMAND": "crawl"})
     crawler.spider = GolemSpider.from_crawler(crawler)
     middleware = SiteOnlyMiddleware.from_crawler(crawler)
     middleware.spider_opened(crawler.spider)

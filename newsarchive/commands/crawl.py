@@ -20,7 +20,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive.arguments import check_command_line
-from newsarchive.feeds import format_run_id
+from newsarchive.feeds import archive_feeds, format_run_id
 from newsarchive.monitors import HEALTH_FAILURES, request_outcome, stat_total
 from newsarchive.state import StateStoreError, check_store
 
@@ -119,19 +119,19 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         settings = self.settings
+        settings.set("NEWSARCHIVE_COMMAND", "crawl", priority="cmdline")
         if args:  # bad arguments or settings: `error: …` and exit 2, before anything starts
             check_command_line(settings, args[0], opts.spargs)
         started = datetime.now(UTC)
         run_id = format_run_id(started)
         settings.set("NEWSARCHIVE_RUN_STARTED", started.isoformat(), priority="cmdline")
         log_dir = settings.get("NEWSARCHIVE_LOG_DIR")
-        if log_dir and not settings.get("LOG_FILE") and args:
+        if log_dir and not settings.get("LOG_FILE") and settings.getbool("LOG_ENABLED") and args:
             Path(log_dir).mkdir(parents=True, exist_ok=True)
             log_file = str(Path(log_dir) / f"{args[0]}-{run_id}.log")
             settings.set("LOG_FILE", log_file, priority="cmdline")
             print(f"log: {log_file}", file=sys.stderr)
-        if settings.getbool("NEWSARCHIVE_GZIP") and not (opts.output or opts.overwrite_output):
-            settings.set("FEEDS", gzipped(settings.getdict("FEEDS")), priority="cmdline")
+        settings.set("FEEDS", archive_feeds(settings), priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -178,11 +178,3 @@ class Command(ScrapyCrawlCommand):
             print(f"UNHEALTHY: {failure}")
         print("run healthy" if not failures else f"run unhealthy ({len(failures)} reasons)")
         self.exitcode = EXIT_UNHEALTHY if failures else 0
-
-
-def gzipped(feeds: dict) -> dict:
-    """The same feeds, gzip-compressed, each record flushed to disk as it is written."""
-    return {
-        f"{uri}.gz": {**options, "postprocessing": ["newsarchive.feeds.FlushingGzipPlugin"]}
-        for uri, options in feeds.items()
-    }

@@ -27,6 +27,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
 from newsarchive.arguments import check_command_line, usage_error
+from newsarchive.feeds import archive_feeds
 from newsarchive.warc import REPLAY_STAT, REPLAYED_SETTINGS, read_warcinfo
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class Command(BaseRunSpiderCommand):
         if not args:
             raise UsageError("give one or more WARC files")
         assert self.settings is not None
+        self.settings.set("NEWSARCHIVE_COMMAND", "reparse", priority="cmdline")
         try:
             recorded = recorded_run(args)
         except UsageError as error:
@@ -86,10 +88,7 @@ class Command(BaseRunSpiderCommand):
             self.settings.set("NEWSARCHIVE_NOW", recorded["run_started"], priority="spider")
         # The recorded arguments and settings are input like -a and -s: checked the same way.
         check_command_line(self.settings, SPIDER, opts.spargs)
-        if self.settings.getbool("NEWSARCHIVE_GZIP") and not (opts.output or opts.overwrite_output):
-            from newsarchive.commands.crawl import gzipped
-
-            self.settings.set("FEEDS", gzipped(self.settings.getdict("FEEDS")), "cmdline")
+        self.settings.set("FEEDS", archive_feeds(self.settings), priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None

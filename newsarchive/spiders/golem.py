@@ -45,7 +45,13 @@ from newsarchive.parsers import (
     parse_page,
 )
 from newsarchive.parsers import index as index_pages
-from newsarchive.parsers.common import SITE, article_id, canonical_article_url, page_number
+from newsarchive.parsers.common import (
+    SITE,
+    article_id,
+    article_path_match,
+    canonical_article_url,
+    page_number,
+)
 from newsarchive.state import parse_instant, store_for
 
 # Hosts whose URLs are the site's own and go to GOLEM_BASE_URL; everything else
@@ -55,6 +61,8 @@ FEED_URL = "https://rss.golem.de/rss.php?feed=RSS2.0"
 # Lists every monthly news sitemap with its lastmod; robots.txt names it.
 SITEMAP_INDEX_URL = f"{SITE}/gsiteindex.xml"
 _SITEMAP_MONTH = re.compile(r"/news/gsitemap-(\d{4})\.xml$")
+# A saved article page keeps the site's name ending: <slug>-<YYMM>-<id>[-<page>].html.
+ARTICLE_FILE_NAME = re.compile(r"-\d{4}-\d{4,}(?:-\d{1,3})?\.html?$")
 
 
 def _month(name: str, value: str) -> date:
@@ -147,6 +155,13 @@ class GolemSpider(scrapy.Spider):
         # the commands check the same earlier still, to answer with a usage error.
         validate_run(kwargs, crawler.settings)
         return super().from_crawler(crawler, *args, **kwargs)
+
+    @classmethod
+    def handles_request(cls, request: scrapy.Request) -> bool:
+        """golem.de's pages, and saved pages (file://): `scrapy parse`, `shell` and `fetch`
+        find this spider for them without `--spider`."""
+        parts = urlsplit(request.url)
+        return parts.hostname in GOLEM_HOSTS or parts.scheme == "file"
 
     # --- settings-derived values ------------------------------------------------------------
     def setting(self, name: str, default: Any = None, kind: str = "get") -> Any:
@@ -353,9 +368,36 @@ class GolemSpider(scrapy.Spider):
                 if key not in named:
                     yield self.sitemap_request(month)
 
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Any page, by what its URL names: `scrapy parse URL` needs no `--callback`."""
+        return self.callback_for(response.url)(response)
+
+    def callback_for(self, url: str):
+        """The callback for a page by its URL: article, news sitemap, feed or index page."""
+        parts = urlsplit(url)
+        name = parts.path.rsplit("/", 1)[-1]
+        if article_path_match(url) or (
+            parts.scheme not in ("http", "https") and ARTICLE_FILE_NAME.search(name)
+        ):
+            return self.parse_article
+        if ("sitemap" in name or "siteindex" in name) and name.endswith(".xml"):
+            return self.parse_sitemap
+        if (
+            (parts.hostname or "").startswith("rss.")
+            or name.startswith("rss")
+            or name.endswith((".rss", ".atom"))
+        ):
+            return self.parse_feed
+        return self.parse_index
+
     # --- index pages, feeds, sitemaps -----------------------------------------------------------
     def parse_index(self, response: Response) -> Iterator[Any]:
-        """Teaser records and article requests from a home, ticker, topic or archive page."""
+        """Teaser records and article requests from a home, ticker, topic or archive page.
+
+        @fixture topic-page.html
+        @returns items 1
+        @filled page_url block url id title summary
+        """
         if response.status in (404, 410):
             self.index_gone(response)
             return
@@ -487,6 +529,13 @@ class GolemSpider(scrapy.Spider):
         return root
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        """The article of an article page (after its further pages), and its related links.
+
+        Contracts for `scrapy check`, offline on a saved page (newsarchive/contracts.py):
+        @fixture classic-analyse-2501-300101.html
+        @returns items 1 1
+        @filled id url title summary authors body images topics layout
+        """
         page = self.read_article_page(response)
         if isinstance(page, NotAnArticle):
             if page.reason == "consent_wall":
