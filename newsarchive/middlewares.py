@@ -74,6 +74,14 @@ class IncrementalMiddleware:
         return self.store.resolve(article) if self.store is not None else article
 
     def wanted(self, request) -> bool:
+        wanted = self.decide(request)
+        if not wanted and isinstance(request, Request) and "article_id" in request.meta:
+            settled = getattr(self.crawler.spider, "article_settled", None)
+            if settled is not None:  # a backfill's progress counts the article as done
+                settled(request.meta["article_id"])
+        return wanted
+
+    def decide(self, request) -> bool:
         if not isinstance(request, Request):
             return True
         if "sitemap" in request.meta:

@@ -125,6 +125,8 @@ EXTENSIONS = {
     "newsarchive.unfinished.RecoverUnfinishedFeeds": 100,
     # Spidermon, in the commands that write the archive only (see NEWSARCHIVE_COMMAND).
     "newsarchive.extensions.RunHealth": 500,
+    # A status line while the run works (newsarchive/progress.py).
+    "newsarchive.progress.Progress": 800,
     # Long-lived start-up objects out of the garbage collector's way (see extensions.py).
     "newsarchive.extensions.FreezeStartupObjects": 990,
 }
@@ -139,6 +141,10 @@ SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsarchive.monitors.HealthSuite"]
 # still called healthy.
 NEWSARCHIVE_MAX_ERROR_RATE = 0.1
 NEWSARCHIVE_MAX_DROP_RATE = 0.05
+# Seconds between two status lines while a run works (pages, articles, queue, errors, and in
+# a backfill the months done and the time left); live on a terminal, plain lines in a log or
+# under cron. 0: none.
+NEWSARCHIVE_PROGRESS_INTERVAL = 10.0
 # One log file per run (<spider>-<run_id>.log); empty: log to stderr as Scrapy does.
 NEWSARCHIVE_LOG_DIR = os.environ.get("NEWSARCHIVE_LOG_DIR", "logs")
 

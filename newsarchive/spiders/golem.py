@@ -26,6 +26,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
+from scrapy import signals
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -52,6 +53,7 @@ from newsarchive.parsers.common import (
     canonical_article_url,
     page_number,
 )
+from newsarchive.progress import BackfillProgress
 from newsarchive.state import parse_instant, store_for
 
 # Hosts whose URLs are the site's own and go to GOLEM_BASE_URL; everything else
@@ -145,6 +147,8 @@ class GolemSpider(scrapy.Spider):
         self.held_links: dict[str, list[str]] = {}
         self._page_root: tuple[Response, Any] | None = None
         self.sitemaps_from_indexes = 0
+        # Months done of a backfill, for the progress line (newsarchive/progress.py).
+        self.backfill_progress: BackfillProgress | None = None
 
     # What the crawl and reparse commands call before they start anything.
     check_run = staticmethod(validate_run)
@@ -154,7 +158,19 @@ class GolemSpider(scrapy.Spider):
         # Arguments and settings checked before anything is built (newsarchive/arguments.py);
         # the commands check the same earlier still, to answer with a usage error.
         validate_run(kwargs, crawler.settings)
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # A request the scheduler drops as seen never reaches a callback or errback.
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        if spider.since:  # known before the first request: the first status line has it
+            months = spider.backfill_months()
+            spider.backfill_progress = BackfillProgress([yymm(month) for month in months])
+        return spider
+
+    def backfill_months(self) -> list[date]:
+        """The months of a backfill: since's to until's, or to this month (Berlin)."""
+        assert self.since is not None
+        until = self.until or self.now().astimezone(BERLIN).date()
+        return months_between(self.since, until)
 
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
@@ -280,8 +296,6 @@ class GolemSpider(scrapy.Spider):
             yield from self.article_requests(url, hops=hops)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        # The run's own index pages, feed and sitemaps are never filtered as seen: with a
-        # JOBDIR that resumes an old queue, the run still reads today's pages.
         if self.archive is not None:
             if self.archive_progress["started"]:
                 return  # resumed from JOBDIR: its queue holds the requests still to make
@@ -290,6 +304,8 @@ class GolemSpider(scrapy.Spider):
                 self.archive_progress["pending"] += 1
                 yield request
             return
+        # The run's own index pages, feed and sitemaps are never filtered as seen: with a
+        # JOBDIR that resumes an old queue, the run still reads today's pages.
         if self.urls:
             self.count("newsarchive/articles/discovered", len(self.urls))
             for url in self.urls:
@@ -304,8 +320,10 @@ class GolemSpider(scrapy.Spider):
             )
             return
         if self.since:
-            until = self.until or self.now().astimezone(BERLIN).date()
-            for month in months_between(self.since, until):
+            months = self.backfill_months()
+            if self.backfill_progress is None:
+                self.backfill_progress = BackfillProgress([yymm(month) for month in months])
+            for month in months:
                 yield self.sitemap_request(month)
             return
         yield self.page_request(f"{SITE}/", self.parse_index, dont_filter=True)
@@ -404,6 +422,7 @@ class GolemSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or not looks_like_html(response.body):
             self.count("newsarchive/index/not_html")
             self.logger.warning("index page %s is no HTML page", response.url)
+            self.month_read(response.meta.get("archive_month"))
             return
         root = self.page_root(response)
         if is_consent_wall(root):
@@ -425,10 +444,15 @@ class GolemSpider(scrapy.Spider):
                 image=teaser.image,
                 raw={"fetched_at": fetched_at},
             )
-        yield from self.link_requests(index_pages.links(root, response.url), hops=0)
+        month = response.meta.get("archive_month")
+        links = self.link_requests(index_pages.links(root, response.url), hops=0)
+        yield from self.found_in_month(month, links)
         next_page = index_pages.next_page(root, response.url)
         if next_page and self.is_site_url(next_page):
-            yield self.page_request(next_page, self.parse_index)
+            more = {"archive_month": month} if month else {}
+            yield self.page_request(next_page, self.parse_index, **more)
+        else:
+            self.month_read(month)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """Article requests from an RSS 2.0 or Atom feed."""
@@ -465,6 +489,7 @@ class GolemSpider(scrapy.Spider):
             if index:
                 self.count("newsarchive/sitemaps/index_missing")
                 yield from map(self.sitemap_request, self.recent_months())
+            self.month_read(month)
             return
         if not whole:  # cut or malformed: the entries before the damage are still used
             self.count("newsarchive/sitemaps/unreadable")
@@ -481,9 +506,11 @@ class GolemSpider(scrapy.Spider):
                 if changed is not None and changed <= since:
                     self.count("newsarchive/sitemaps/entries_unchanged")
                     continue
-            yield from self.article_requests(entry.get("loc", ""), lastmod=lastmod)
+            requests = self.article_requests(entry.get("loc", ""), lastmod=lastmod)
+            yield from self.found_in_month(month, requests)
         # Read to the end: the incremental filter may count it as read once its articles are.
         response.meta["sitemap_complete"] = whole
+        self.month_read(month)
 
     def index_may_add_sitemap(self) -> bool:
         """Whether sitemap indexes may add one more sitemap this run (a bound on what a
@@ -498,6 +525,30 @@ class GolemSpider(scrapy.Spider):
         ):
             self.logger.warning("sitemap indexes list more than NEWSARCHIVE_MAX_SITEMAPS sitemaps")
         return False
+
+    # --- backfill progress ----------------------------------------------------------------------
+    def month_read(self, month: date | str | None) -> None:
+        if self.backfill_progress is not None and month is not None:
+            self.backfill_progress.month_read(month if isinstance(month, str) else yymm(month))
+
+    def found_in_month(
+        self, month: date | str | None, requests: Iterable[scrapy.Request]
+    ) -> Iterator[scrapy.Request]:
+        """The requests, each article among them noted as one of the month's."""
+        for request in requests:
+            article = request.meta.get("article_id")
+            if self.backfill_progress is not None and month is not None and article:
+                key = month if isinstance(month, str) else yymm(month)
+                self.backfill_progress.found(key, article)
+            yield request
+
+    def article_settled(self, article: str | None) -> None:
+        """An article request has ended: answered, failed, dropped or skipped as known."""
+        if self.backfill_progress is not None:
+            self.backfill_progress.settled(article)
+
+    def request_dropped(self, request: scrapy.Request, spider=None) -> None:
+        self.article_settled(request.meta.get("article_id"))
 
     # --- article pages ------------------------------------------------------------------------
     def read_article_page(self, response: Response) -> RawArticle | NotAnArticle:
@@ -536,6 +587,7 @@ class GolemSpider(scrapy.Spider):
         @returns items 1 1
         @filled id url title summary authors body images topics layout
         """
+        self.article_settled(response.meta.get("article_id"))
         page = self.read_article_page(response)
         if isinstance(page, NotAnArticle):
             if page.reason == "consent_wall":
@@ -829,6 +881,7 @@ class GolemSpider(scrapy.Spider):
         month = response.meta.get("archive_month")
         if month is not None:
             # Neither sitemap nor archive page: a month the site has nothing for.
+            self.month_read(month)
             self.count("newsarchive/months/missing")
             self.logger.warning("month %s has neither a news sitemap nor an archive page", month)
             return
@@ -844,3 +897,4 @@ class GolemSpider(scrapy.Spider):
             kind = type(failure.value).__name__
         self.count(f"newsarchive/errors/{kind}")
         self.logger.error("request failed (%s): %s", kind, failure.request.url)
+        self.article_settled(failure.request.meta.get("article_id"))
