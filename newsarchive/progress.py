@@ -146,6 +146,7 @@ class Progress:
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
         self.drawn = False
+        self.reports = 0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -168,6 +169,7 @@ class Progress:
         return status_line(stats, backfill, time.monotonic() - self.started)
 
     def report(self) -> None:
+        self.reports += 1
         text = self.line()
         if self.log_to_file or (self.logging and not self.live):
             logger.info("progress: %s", text)
@@ -188,7 +190,8 @@ class Progress:
     def spider_closed(self, spider, reason) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-            self.report()  # where the run ended: the last months done, nothing left
+            if self.reports:  # a run long enough to report: where it ended
+                self.report()
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
