@@ -7,14 +7,20 @@ recorded in the stats (`newsarchive/health/failures`) by `RecordHealth`; the pro
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from scrapy.utils.misc import load_object
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
+from spidermon.exceptions import NotConfigured as SpidermonNotConfigured
+
+logger = logging.getLogger(__name__)
 
 HEALTH_FAILURES = "newsarchive/health/failures"
+HEALTH_VERDICT = "newsarchive/health/verdict"
 ERRORS = "newsarchive/errors/"
 # RobotsTxtMiddleware counts its failed robots.txt request as
 # "robotstxt/exception_count/<class 'module.Name'>" (once per request, after retries).
@@ -181,16 +187,70 @@ class RunHealthMonitor(Monitor):
         )
 
 
+def failure_reasons(result) -> list[str]:
+    """The failed monitors' messages, one line each."""
+    return [str(failed.reason).split("\n")[0] for failed in result.monitors_failed_results]
+
+
 class RecordHealth(Action):
-    """Put the failed monitors' messages into the stats, where the crawl command reads them."""
+    """Put the failed monitors' messages into the stats, where the crawl command reads them;
+    an alert that could not be set up is a failure of the run's health as well."""
 
     def run_action(self):
-        failures = [
-            str(result.reason).split("\n")[0] for result in self.result.monitors_failed_results
-        ]
-        self.data.crawler.stats.set_value(HEALTH_FAILURES, failures)
+        stats = self.data.crawler.stats
+        failures = failure_reasons(self.result) + list(stats.get_value(ALERT_ERRORS, []))
+        stats.set_value(HEALTH_FAILURES, failures)
+        # Where a Scrapyd user looks: the job's log (its end, with the stats dump after it)
+        # and a stats key; Scrapyd itself calls every job that ended "finished".
+        stats.set_value(HEALTH_VERDICT, "unhealthy" if failures else "healthy")
+        for failure in failures:
+            logger.error("UNHEALTHY: %s", failure)
+        logger.info("run %s", "unhealthy" if failures else "healthy")
+
+
+# --- Alerts: Spidermon's own actions, run when a monitor failed -----------------------------
+ALERT_ERRORS = "newsarchive/health/alert_errors"
+SLACK_ALERT = "spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"
+
+
+def alert_actions(settings) -> list[str]:
+    """The alert actions the settings ask for: e-mail when SPIDERMON_EMAIL_TO is set, Slack
+    when SPIDERMON_SLACK_RECIPIENTS is, and any Spidermon action named in
+    NEWSARCHIVE_ALERT_ACTIONS (Telegram, Discord, Sentry, ...)."""
+    actions = []
+    if settings.getlist("SPIDERMON_EMAIL_TO"):
+        actions.append("newsarchive.alerts.EmailAlert")
+    if settings.getlist("SPIDERMON_SLACK_RECIPIENTS"):
+        actions.append(SLACK_ALERT)
+    actions += settings.getlist("NEWSARCHIVE_ALERT_ACTIONS")
+    return actions
+
+
+def configured_alerts(crawler) -> list[Action]:
+    """The alert actions, made from the crawler's settings. One that cannot be made (a
+    setting missing, its library not installed) is logged and makes the run unhealthy: a
+    run whose alerts cannot reach anyone is no healthy unattended run."""
+    made, errors = [], []
+    for path in alert_actions(crawler.settings):
+        try:
+            made.append(load_object(path).from_crawler(crawler))
+        except (SpidermonNotConfigured, ImportError, NameError, ValueError) as error:
+            errors.append(f"alert {path.rsplit('.', 1)[-1]} is not set up: {error}")
+    for error in errors:
+        logger.error(error)
+    if errors:
+        crawler.stats.set_value(ALERT_ERRORS, errors)
+    return made
 
 
 class HealthSuite(MonitorSuite):
     monitors = [RunHealthMonitor]
     monitors_finished_actions = [RecordHealth]
+
+    def __init__(self, *args, crawler=None, **kwargs):
+        alerts = configured_alerts(crawler) if crawler is not None else []
+        kwargs["monitors_failed_actions"] = [
+            *alerts,
+            *(kwargs.get("monitors_failed_actions") or []),
+        ]
+        super().__init__(*args, crawler=crawler, **kwargs)

@@ -145,6 +145,33 @@ NEWSARCHIVE_MAX_DROP_RATE = 0.05
 # a backfill the months done and the time left); live on a terminal, plain lines in a log or
 # under cron. 0: none.
 NEWSARCHIVE_PROGRESS_INTERVAL = 10.0
+# --- Alerts: Spidermon's own actions when a run is unhealthy (newsarchive/monitors.py) ------
+# E-mail when SPIDERMON_EMAIL_TO is set (with SPIDERMON_EMAIL_SENDER and SPIDERMON_SMTP_HOST,
+# _PORT, _USER, _PASSWORD, _ENFORCE_TLS / _SSL), Slack when SPIDERMON_SLACK_RECIPIENTS is
+# (with SPIDERMON_SLACK_SENDER_TOKEN and _SENDER_NAME), and any other Spidermon action by its
+# path in NEWSARCHIVE_ALERT_ACTIONS. SPIDERMON_EMAIL_FAKE / _SLACK_FAKE: log instead of send.
+# Each may be given with -s or in the environment (an env file, so that passwords stay out
+# of the crontab and the process list: contrib/newsarchive-cron reads DIR/newsarchive.env).
+NEWSARCHIVE_ALERT_ACTIONS: list[str] = []
+for _name in (
+    "SPIDERMON_EMAIL_TO",
+    "SPIDERMON_EMAIL_SENDER",
+    "SPIDERMON_EMAIL_SUBJECT",
+    "SPIDERMON_EMAIL_FAKE",
+    "SPIDERMON_SMTP_HOST",
+    "SPIDERMON_SMTP_PORT",
+    "SPIDERMON_SMTP_USER",
+    "SPIDERMON_SMTP_PASSWORD",
+    "SPIDERMON_SMTP_ENFORCE_TLS",
+    "SPIDERMON_SMTP_ENFORCE_SSL",
+    "SPIDERMON_SLACK_SENDER_TOKEN",
+    "SPIDERMON_SLACK_SENDER_NAME",
+    "SPIDERMON_SLACK_RECIPIENTS",
+    "SPIDERMON_SLACK_FAKE",
+):
+    if os.environ.get(_name):
+        globals()[_name] = os.environ[_name]
+
 # One log file per run (<spider>-<run_id>.log); empty: log to stderr as Scrapy does.
 NEWSARCHIVE_LOG_DIR = os.environ.get("NEWSARCHIVE_LOG_DIR", "logs")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ from newsarchive.arguments import check_command_line
 from newsarchive.feeds import archive_feeds, format_run_id
 from newsarchive.monitors import HEALTH_FAILURES, request_outcome, stat_total
 from newsarchive.state import StateStoreError, check_store
+
+logger = logging.getLogger("newsarchive.run")
 
 EXIT_UNHEALTHY = 1
 EXIT_LOCKED = 75
@@ -172,9 +175,13 @@ class Command(ScrapyCrawlCommand):
         if stats.get("finish_reason") != "finished" and not failures:
             failures.append(f"finish reason is {stats.get('finish_reason')!r}, not 'finished'")
         elapsed = stats.get("elapsed_time_seconds")
-        for line in summary_lines(stats, elapsed):
+        lines = summary_lines(stats, elapsed)
+        lines += [f"UNHEALTHY: {failure}" for failure in failures]
+        lines.append("run healthy" if not failures else f"run unhealthy ({len(failures)} reasons)")
+        for line in lines:
             print(line)
-        for failure in failures:
-            print(f"UNHEALTHY: {failure}")
-        print("run healthy" if not failures else f"run unhealthy ({len(failures)} reasons)")
+        if self.settings.get("LOG_FILE") and self.settings.getbool("LOG_ENABLED"):
+            # The log file ends with the same summary and verdict (Scrapyd shows the log).
+            for line in lines:
+                logger.log(logging.ERROR if line.startswith("UNHEALTHY") else logging.INFO, line)
         self.exitcode = EXIT_UNHEALTHY if failures else 0
