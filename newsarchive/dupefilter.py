@@ -1,4 +1,4 @@
-"""A JOBDIR that only ever resumes: the seen-requests list lives as long as its queue.
+"""A JOBDIR that only ever resumes: what a job keeps there lives as long as its queue.
 
 Scrapy's `RFPDupeFilter` keeps the fingerprint of every request a job scheduled in
 `JOBDIR/requests.seen` and reads it back at every start, forever. That is right while a
@@ -7,9 +7,10 @@ next run's home page, feed and sitemaps as "already seen", and the run archives 
 `requests.seen` is kept only while it belongs to a queue that will be resumed:
 
 - a run that finishes normally (reason "finished") removes it: its queue is empty;
-- a run that starts with no queued requests to resume (after a finished run of an older
-  version, a SIGKILL, which never writes the queue's state, or a hand-made JOBDIR) starts
-  with an empty list instead of the stale one.
+- a run that starts with no queued requests to resume (after a finished run, a SIGKILL,
+  which never writes the queue's state, or a hand-made JOBDIR) starts with an empty list
+  instead of the stale one, and without the finished job's `spider.state` (which would
+  tell an archive run its index had been read already).
 
 The spider's index pages, feeds and sitemaps are `dont_filter` as well (see the spider), so
 even a JOBDIR that does resume old requests reads today's index pages.
@@ -27,6 +28,10 @@ from scrapy.dupefilters import RFPDupeFilter
 logger = logging.getLogger(__name__)
 
 SEEN = "requests.seen"
+# What Scrapy's SpiderState extension keeps of `spider.state` between a pause and its resume;
+# the scheduler is made (and this filter with it) before the extension reads it, at
+# spider_opened. An archive run keeps there whether its index was already asked for.
+SPIDER_STATE = "spider.state"
 # Where Scrapy's scheduler writes the state of its disk queue when it closes (see
 # scrapy.core.scheduler.Scheduler._write_dqs_state): the priorities, per download slot for
 # the default DownloaderAwarePriorityQueue, that still hold requests.
@@ -60,15 +65,17 @@ class JobDupeFilter(RFPDupeFilter):
     def __init__(self, path: str | None = None, debug: bool = False, **kwargs: Any) -> None:
         self.jobdir = Path(path) if path else None
         if self.jobdir is not None and not resumable(self.jobdir):
-            seen = self.jobdir / SEEN
-            if seen.exists() and seen.stat().st_size:
+            left = [self.jobdir / name for name in (SEEN, SPIDER_STATE)]
+            left = [path for path in left if path.exists()]
+            if left:
                 logger.info(
-                    "JOBDIR %s has no queued requests to resume: its list of seen requests"
-                    " (%s) is left over from an earlier job and is cleared",
+                    "JOBDIR %s has no queued requests to resume: %s, left over from an"
+                    " earlier job, cleared",
                     self.jobdir,
-                    SEEN,
+                    " and ".join(path.name for path in left),
                 )
-                seen.unlink()
+            for stale in left:
+                stale.unlink()
         super().__init__(path, debug, **kwargs)
 
     def close(self, reason: str) -> None:

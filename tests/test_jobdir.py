@@ -118,3 +118,30 @@ def test_has_pending_reads_both_priority_queue_states():
     assert not has_pending([])
     assert not has_pending({})
     assert not has_pending({"www.golem.de": []})
+
+
+def test_a_finished_archive_job_does_not_silence_the_next_archive_run(tmp_path):
+    # An archive run keeps in spider.state that it has asked the index; once its job is done,
+    # the next run with the same JOBDIR must ask again (and find nothing new to fetch).
+    from tests.archives import WaybackServer
+    from tests.test_archives import FAST as ARCHIVE_FAST
+    from tests.test_archives import PERIOD, build_archive
+
+    pages, _ = build_archive()
+    jobdir = tmp_path / "job"
+    with WaybackServer(pages.pages) as wayback:
+        settings = {**ARCHIVE_FAST, "WAYBACK_BASE_URL": wayback.base_url, "JOBDIR": jobdir}
+        args = ("-a", "source=wayback", *PERIOD)
+        first = run_crawl(
+            tmp_path, *args, settings={**settings, "NEWSARCHIVE_OUTPUT_DIR": tmp_path / "1"}
+        )
+        asked = len(wayback.requests("/cdx/"))
+        second = run_crawl(
+            tmp_path, *args, settings={**settings, "NEWSARCHIVE_OUTPUT_DIR": tmp_path / "2"}
+        )
+        asked_again = len(wayback.requests("/cdx/")) - asked
+    assert first.returncode == 0, first.log[-3000:]
+    assert first.articles
+    assert second.returncode == 0, second.log[-3000:]
+    assert asked_again == asked, "the second run asked the index as the first did"
+    assert second.articles == []  # every capture is archived already
