@@ -173,12 +173,21 @@ def number_setting(name: str, kind: type, low: float, high: float | None = None)
 
 
 def _base_url(value: Any) -> str:
-    text = SITE if value is None else str(value)
+    return _host_url("GOLEM_BASE_URL", SITE, value)
+
+
+def host_url_setting(name: str, default: str) -> SettingParser:
+    """A setting naming a host every request of some kind goes to (scheme and host only)."""
+    return lambda value: _host_url(name, default, value)
+
+
+def _host_url(name: str, default: str, value: Any) -> str:
+    text = default if value is None else str(value)
     parts = urlsplit(text)
     try:
         parts.port  # noqa: B018 - raises for a port that is no number or out of range
     except ValueError:
-        raise UsageError(f"GOLEM_BASE_URL: {text!r} has no valid port") from None
+        raise UsageError(f"{name}: {text!r} has no valid port") from None
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
@@ -189,8 +198,8 @@ def _base_url(value: Any) -> str:
         or any(ord(c) < 33 for c in text)
     ):
         raise UsageError(
-            f"GOLEM_BASE_URL: {text!r} is no site URL (scheme and host only, "
-            "e.g. https://www.golem.de or http://127.0.0.1:8000)"
+            f"{name}: {text!r} is no site URL (scheme and host only, "
+            f"e.g. {default} or http://127.0.0.1:8000)"
         )
     return text
 
@@ -261,6 +270,14 @@ SETTINGS: dict[str, SettingParser] = {
     "GOLEM_CONSENT_COOKIE": _cookie_name,
     "NEWSARCHIVE_RETRY_AFTER_MAX": number_setting("NEWSARCHIVE_RETRY_AFTER_MAX", float, 0),
     "NEWSARCHIVE_MAX_SITEMAPS": number_setting("NEWSARCHIVE_MAX_SITEMAPS", int, 0),
+    # The web archives' hosts (-a source=wayback|commoncrawl), as GOLEM_BASE_URL.
+    **{
+        name: host_url_setting(name, default)
+        for archive in sources.ARCHIVE_SETTINGS.values()
+        for name, default in archive.items()
+    },
+    # The CDX server's own cap on rows per query is 150000.
+    "WAYBACK_CDX_PAGE_SIZE": number_setting("WAYBACK_CDX_PAGE_SIZE", int, 1, 150000),
 }
 
 

@@ -47,6 +47,18 @@ BAD_RUNS = {
     "source unknown": (["-a", "source=ftp", "-a", "since=2024-01-01"], {}),
     "archive without since": (["-a", "source=wayback"], {}),
     "every zero": (["-a", "source=wayback", "-a", "since=2024-01-01", "-a", "every=0d"], {}),
+    "wayback url not a url": (
+        ["-a", "source=wayback", "-a", "since=2024-01-01"],
+        {"WAYBACK_BASE_URL": "not-a-url"},
+    ),
+    "commoncrawl data url with a path": (
+        ["-a", "source=commoncrawl", "-a", "since=2024-01-01"],
+        {"COMMONCRAWL_DATA_URL": "http://127.0.0.1:8000/x?y"},
+    ),
+    "cdx page size zero": (
+        ["-a", "source=wayback", "-a", "since=2024-01-01"],
+        {"WAYBACK_CDX_PAGE_SIZE": "0"},
+    ),
 }
 
 
