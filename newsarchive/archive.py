@@ -19,18 +19,20 @@ from newsarchive.unfinished import recover
 
 logger = logging.getLogger(__name__)
 
-# <spider>-<run_id>-<kind>s.jsonl[.gz] and <spider>-<run_id>-stats.json
+# <spider>-<run_id>-<kind>s.jsonl[.gz] and <spider>-<run_id>-stats.json; a run id is the UTC
+# start and a random suffix (20261128T091453Z-3fa2c1), or the start alone in older files.
+RUN_ID = r"\d{8}T\d{6}Z(?:-[0-9a-f]{6})?"
 FEED_NAME = re.compile(
-    r"^(?P<spider>.+)-(?P<run>\d{8}T\d{6}Z)-(?P<kind>articles|teasers)\.jsonl(\.gz)?$"
+    rf"^(?P<spider>.+)-(?P<run>{RUN_ID})-(?P<kind>articles|teasers)\.jsonl(\.gz)?$"
 )
-STATS_NAME = re.compile(r"^(?P<spider>.+)-(?P<run>\d{8}T\d{6}Z)-stats\.json$")
+STATS_NAME = re.compile(rf"^(?P<spider>.+)-(?P<run>{RUN_ID})-stats\.json$")
 
 
 @dataclass(frozen=True)
 class FeedFile:
     path: Path
     kind: str  # "article" or "teaser"
-    run: str  # the run's id (UTC start, 20261128T091453Z)
+    run: str  # the run's id (UTC start and suffix, 20261128T091453Z-3fa2c1)
 
     @property
     def size(self) -> int:

@@ -46,7 +46,7 @@ TABLES = ("articles", "article_versions", "authors", "topics", "images", "teaser
 EXTRA_ARTICLE_COLUMNS = {
     "month": (str, "Month of publication (YYYY-MM, Berlin time), for facets and plots."),
     "author_names": (str, "The authors' names as a JSON array, for facets."),
-    "run": (str, "The run (UTC start, 20261128T091453Z) whose file held this version."),
+    "run": (str, "The run (UTC start, suffix: 20261128T091453Z-3fa2c1) whose file held it."),
 }
 
 _SQL_TYPES = {"integer": int, "boolean": int, "string": str, "number": float}

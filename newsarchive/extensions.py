@@ -34,14 +34,14 @@ class RunStats:
     def spider_closed(self, spider, reason):
         settings = self.crawler.settings
         folder = Path(settings.get("NEWSARCHIVE_OUTPUT_DIR"))
-        folder.mkdir(parents=True, exist_ok=True)
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
         path = folder / f"{spider.name}-{run_id(spider)}-stats.json"
         # Written aside and renamed: a reader of `*-stats.json` never meets half a file.
         staged = unfinished_path(path)
         staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_text(json.dumps(stats, indent=1, sort_keys=True, default=str), "utf-8")
+        with staged.open("x", encoding="utf-8") as file:  # the run's own file, never shared
+            file.write(json.dumps(stats, indent=1, sort_keys=True, default=str))
         publish(staged, path)
 
 

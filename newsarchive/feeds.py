@@ -11,6 +11,7 @@ last line, see README).
 from __future__ import annotations
 
 import gzip
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -69,8 +70,22 @@ def format_run_id(started: datetime) -> str:
     return started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def new_run_id(started: datetime) -> str:
+    """20261128T091453Z-3fa2c1: the start second, so files sort by time, and six random hex
+    digits, so runs started in the same second into one folder never share a file."""
+    return f"{format_run_id(started)}-{secrets.token_hex(3)}"
+
+
 def run_id(spider: Any) -> str:
-    return format_run_id(run_started(spider))
+    """The run's id, fixed once per spider (the crawl command chooses it before the run,
+    `NEWSARCHIVE_RUN_ID`, so the log file carries it too)."""
+    chosen = getattr(spider, "newsarchive_run_id", None)
+    if chosen is None:
+        crawler = getattr(spider, "crawler", None)
+        fixed = crawler.settings.get("NEWSARCHIVE_RUN_ID") if crawler else None
+        chosen = fixed or new_run_id(run_started(spider))
+        spider.newsarchive_run_id = chosen
+    return chosen
 
 
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
@@ -87,7 +102,14 @@ class DurableFileFeedStorage(FileFeedStorage):
 
     Scrapy's own storage buffers in the process, and a killed process loses the buffer;
     the state store would then believe records were written that are not on disk.
+    A feed with the option `exclusive` (the run's own files) is created, never appended
+    to: a file of the same name from another run is an error, not a file to share.
     """
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
+        super().__init__(uri, feed_options=feed_options)
+        if (feed_options or {}).get("exclusive") and self.write_mode == "ab":
+            self.write_mode = "xb"
 
     def open(self, spider: Any) -> IO[bytes]:
         path = Path(self.path)

@@ -30,21 +30,29 @@ WAYBACK_CDX_PAGE_SIZE = 5000
 
 # --- Output --------------------------------------------------------------------------------
 # Folder of the JSON Lines files; one file per run and record kind, named by spider and
-# start time (UTC), written by `crawl` and `reparse` only. Feeds given with `-o` / `-O`,
-# `-s FEEDS=…` or by Scrapyd are written beside them (newsarchive.feeds.archive_feeds).
+# run id (UTC start time, random suffix), written by `crawl` and `reparse` only. Feeds given
+# with `-o` / `-O`, `-s FEEDS=…` or by Scrapyd are written beside them
+# (newsarchive.feeds.archive_feeds).
 NEWSARCHIVE_OUTPUT_DIR = os.environ.get("NEWSARCHIVE_OUTPUT_DIR", "output")
+# The run id in every file name of a run: its UTC start second and a random suffix
+# (20261128T091453Z-3fa2c1), chosen by the crawl command. NEWSARCHIVE_RUN_STARTED pins the
+# start instant (ISO 8601); by default it is the moment the command starts.
+NEWSARCHIVE_RUN_STARTED = None
+NEWSARCHIVE_RUN_ID = None
 FEED_URI_PARAMS = "newsarchive.feeds.uri_params"
 NEWSARCHIVE_FEEDS = {
     "%(output_dir)s/%(name)s-%(run_id)s-articles.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.ArticleItem"],
+        "exclusive": True,  # created by this run, never shared (newsarchive/feeds.py)
         "fields": list(record_fields("article")),
     },
     "%(output_dir)s/%(name)s-%(run_id)s-teasers.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
         "item_classes": ["newsarchive.items.TeaserItem"],
+        "exclusive": True,
         "fields": list(record_fields("teaser")),
     },
 }

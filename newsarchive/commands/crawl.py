@@ -21,7 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive.arguments import check_command_line
-from newsarchive.feeds import archive_feeds, format_run_id
+from newsarchive.feeds import archive_feeds, new_run_id
 from newsarchive.monitors import HEALTH_FAILURES, request_outcome, stat_total
 from newsarchive.state import StateStoreError, check_store
 
@@ -125,9 +125,12 @@ class Command(ScrapyCrawlCommand):
         settings.set("NEWSARCHIVE_COMMAND", "crawl", priority="cmdline")
         if args:  # bad arguments or settings: `error: …` and exit 2, before anything starts
             check_command_line(settings, args[0], opts.spargs)
-        started = datetime.now(UTC)
-        run_id = format_run_id(started)
+        # `-s NEWSARCHIVE_RUN_STARTED=<ISO instant>` pins the start (a replayed schedule, tests).
+        pinned = settings.get("NEWSARCHIVE_RUN_STARTED")
+        started = datetime.fromisoformat(pinned) if pinned else datetime.now(UTC)
+        run_id = new_run_id(started)
         settings.set("NEWSARCHIVE_RUN_STARTED", started.isoformat(), priority="cmdline")
+        settings.set("NEWSARCHIVE_RUN_ID", run_id, priority="cmdline")
         log_dir = settings.get("NEWSARCHIVE_LOG_DIR")
         if log_dir and not settings.get("LOG_FILE") and settings.getbool("LOG_ENABLED") and args:
             Path(log_dir).mkdir(parents=True, exist_ok=True)
