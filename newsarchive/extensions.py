@@ -12,6 +12,7 @@ from spidermon.contrib.scrapy.extensions import Spidermon
 
 from newsarchive.feeds import archiving, run_id
 from newsarchive.unfinished import publish, unfinished_path
+from newsarchive.writes import ledger_for
 
 
 class RunStats:
@@ -37,12 +38,15 @@ class RunStats:
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
         path = folder / f"{spider.name}-{run_id(spider)}-stats.json"
-        # Written aside and renamed: a reader of `*-stats.json` never meets half a file.
-        staged = unfinished_path(path)
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        with staged.open("x", encoding="utf-8") as file:  # the run's own file, never shared
-            file.write(json.dumps(stats, indent=1, sort_keys=True, default=str))
-        publish(staged, path)
+        try:
+            # Written aside and renamed: a reader of `*-stats.json` never meets half a file.
+            staged = unfinished_path(path)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            with staged.open("x", encoding="utf-8") as file:  # the run's own, never shared
+                file.write(json.dumps(stats, indent=1, sort_keys=True, default=str))
+            publish(staged, path)
+        except OSError as error:
+            ledger_for(self.crawler).failed("stats", path, error)
 
 
 class RunHealth(Spidermon):

@@ -5,7 +5,8 @@ line or Scrapyd gives (FEEDS), in `crawl` and `reparse` only. `uri_params` (FEED
 lets them follow `NEWSARCHIVE_OUTPUT_DIR` even when it is changed per run.
 `DurableFileFeedStorage` and `FlushingGzipPlugin` hand every record to the operating system
 as it is written, so a run killed with SIGKILL keeps every record it wrote (at most a cut
-last line, see README).
+last line, see README); its files are `writes.CheckedFile`s, so a failed write is reported
+and never half done.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from scrapy.extensions.feedexport import FileFeedStorage
+
+from newsarchive.writes import CheckedFile, ledger_for
 
 # The commands whose runs write the archive (feeds, WARC, stats, state); they name
 # themselves in NEWSARCHIVE_COMMAND. shell, fetch, parse, bench, check and view do not.
@@ -112,9 +115,20 @@ class DurableFileFeedStorage(FileFeedStorage):
             self.write_mode = "xb"
 
     def open(self, spider: Any) -> IO[bytes]:
+        ledger = ledger_for(spider.crawler)
         path = Path(self.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open(self.write_mode, buffering=0)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return CheckedFile(path, self.write_mode, ledger)  # type: ignore[return-value]
+        except OSError as error:
+            ledger.failed("feed", path, error)
+            raise
+
+    def store(self, file: IO[bytes]) -> None:
+        if isinstance(file, CheckedFile):
+            file.store()
+        else:
+            file.close()
 
 
 class FlushingGzipPlugin:
@@ -135,4 +149,10 @@ class FlushingGzipPlugin:
         return written
 
     def close(self) -> None:
-        self.gzipfile.close()
+        try:
+            self.gzipfile.close()
+        except OSError:
+            # The feed file has recorded the failure (or refuses writes after one); the
+            # records before it stay readable, as after a kill.
+            if not isinstance(self.file, CheckedFile):
+                raise

@@ -17,7 +17,10 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 from spidermon.exceptions import NotConfigured as SpidermonNotConfigured
 
+from newsarchive.writes import FIRST_WRITE_ERROR
+
 logger = logging.getLogger(__name__)
+
 
 HEALTH_FAILURES = "newsarchive/health/failures"
 HEALTH_VERDICT = "newsarchive/health/verdict"
@@ -105,6 +108,21 @@ def host_of(base_url: str | None) -> str:
     return urlsplit(base_url or "https://www.golem.de").netloc or "www.golem.de"
 
 
+WRITES_FAILED = "writes failed, first:"
+
+
+def write_failure(stats: dict) -> str | None:
+    """Why the run's files are not complete, or None: any failed feed, WARC, state or stats
+    write (newsarchive.writes), or a feed Scrapy could not store."""
+    failed = stat_total(stats, "newsarchive/write_errors/")
+    if failed:
+        return f"{failed} {WRITES_FAILED} {stats.get(FIRST_WRITE_ERROR)}"
+    unstored = stat_total(stats, "feedexport/failed_count/")
+    if unstored:
+        return f"{unstored} feeds could not be stored (see the log)"
+    return None
+
+
 @monitors.name("newsarchive run health")
 class RunHealthMonitor(Monitor):
     longMessage = False  # report our message alone, not "False is not true : …"
@@ -135,6 +153,11 @@ class RunHealthMonitor(Monitor):
     def test_finished(self):
         reason = self.stats.get("finish_reason")
         self.assertEqual(reason, "finished", f"finish reason is {reason!r}, not 'finished'")
+
+    @monitors.name("every write reached the disk")
+    def test_writes(self):
+        failure = write_failure(self.stats)
+        self.assertIsNone(failure, failure)
 
     @monitors.name("articles were found")
     def test_found_articles(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from newsarchive.normalise.dates import (
 from newsarchive.normalise.text import clean_code, clean_lines, clean_text, count_words
 from newsarchive.parsers.common import article_id
 from newsarchive.state import StateStore, parse_instant, store_for
+from newsarchive.writes import WriteLedger, ledger_for
 
 logger = logging.getLogger(__name__)
 
@@ -240,12 +242,17 @@ class StatePipeline(_Pipeline):
     before fetching them).
 
     The store learns of an article only from `item_scraped`, which Scrapy sends after the
-    feed exporter (an extension, connected first) has written the record; with the
-    unbuffered feed storage (`newsarchive.feeds`) a record is on disk before the state says
-    it is archived, so a killed run loses nothing.
+    feed exporter (an extension, connected first) has written the record, and only when the
+    write ledger (`newsarchive.writes`) saw every feed write of that record succeed: a record
+    is on disk before the state says it is archived, so neither a kill nor a full disk loses
+    an article. When the state write itself fails, the record is taken out of the feeds
+    again, so the next run writes it once. After a failed feed or state write the run stops,
+    and the records still on their way are dropped unwritten.
     """
 
-    def __init__(self, stats: Any = None, store: StateStore | None = None) -> None:
+    def __init__(
+        self, stats: Any = None, store: StateStore | None = None, ledger: WriteLedger | None = None
+    ) -> None:
         super().__init__(stats)
         self.store = store
         # Id -> (content hash, version) of each article passed on this run. Two URLs of one
@@ -253,16 +260,20 @@ class StatePipeline(_Pipeline):
         # record is stored; the second is then no new version of the first. (Web-archive
         # captures are ordered by capture time below instead.)
         self.this_run: dict[str, tuple[str, int]] = {}
+        self.ledger = ledger
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipeline = cls(stats=crawler.stats, store=store_for(crawler))
+        pipeline = cls(stats=crawler.stats, store=store_for(crawler), ledger=ledger_for(crawler))
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
+        if self.ledger is not None and self.ledger.stopped:
+            self.count("newsarchive/not_written")
+            raise DropItem(f"{adapter.get('kind')} not written: a write failed", "DEBUG")
         if adapter.get("kind") != "article" or self.store is None:
             return item
         earlier = self.this_run.get(adapter["id"])
@@ -289,9 +300,13 @@ class StatePipeline(_Pipeline):
                 "DEBUG",
             )
         elif known.content_hash == adapter["content_hash"]:
-            self.store.record_checked(
-                known.id, _lastmod(adapter), datetime.now(UTC), captured_at, capture
-            )
+            try:
+                self.store.record_checked(
+                    known.id, _lastmod(adapter), datetime.now(UTC), captured_at, capture
+                )
+            except sqlite3.Error as error:
+                self._state_failed(error)
+                raise DropItem(f"article {known.id} not written: {error}", "DEBUG") from error
             self.count("newsarchive/articles/unchanged")
             if not adapter["raw"].get("forced"):
                 raise DropItem(
@@ -306,14 +321,37 @@ class StatePipeline(_Pipeline):
 
     def item_scraped(self, item, response=None, spider=None):
         adapter = ItemAdapter(item)
-        self.count(f"newsarchive/written/{adapter.get('kind')}")
-        if adapter.get("kind") == "article" and self.store is not None:
-            self.store.record_archived(
-                record_of(item),
-                _lastmod(adapter),
-                datetime.now(UTC),
-                adapter["raw"].get("capture"),
-            )
+        kind = adapter.get("kind")
+        if self.ledger is not None:
+            written, writes = self.ledger.finish_item()
+            if not written:
+                self.ledger.rollback_item(writes)
+                self.count(f"newsarchive/not_written/{kind}")
+                return
+            if not writes:  # no feed took the record: it is nowhere on disk
+                self.ledger.failed("feed", f"{kind} {adapter.get('id')}", OSError("no feed"))
+                return
+        if kind == "article" and self.store is not None:
+            try:
+                self.store.record_archived(
+                    record_of(item),
+                    _lastmod(adapter),
+                    datetime.now(UTC),
+                    adapter["raw"].get("capture"),
+                )
+            except sqlite3.Error as error:
+                self._state_failed(error)
+                if self.ledger is not None:
+                    self.ledger.rollback_item(writes)
+                self.count(f"newsarchive/not_written/{kind}")
+                return
+        self.count(f"newsarchive/written/{kind}")
+
+    def _state_failed(self, error: sqlite3.Error) -> None:
+        if self.ledger is not None:
+            self.ledger.failed("state", self.store.path if self.store else "state", error)
+        else:
+            raise error
 
     def spider_closed(self, spider=None, reason=None):
         if self.store is not None:

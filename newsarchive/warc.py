@@ -62,6 +62,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsarchive.feeds import archiving, run_started
 from newsarchive.feeds import run_id as feed_run_id
+from newsarchive.writes import ledger_for
 
 logger = logging.getLogger(__name__)
 
@@ -185,10 +186,10 @@ class RotatingWarcWriter:
         return self.writer
 
     def close(self) -> None:
-        if self.file is not None:
-            self.bytes_closed += self.file.tell()
-            self.file.close()
-        self.file, self.writer = None, None
+        file, self.file, self.writer = self.file, None, None
+        if file is not None:
+            self.bytes_closed += file.tell()
+            file.close()
 
 
 class WarcMiddleware:
@@ -248,10 +249,14 @@ class WarcMiddleware:
             return response
         try:
             self.write(request, response)
-        except OSError as error:  # a full disk must not cost the records of the run
+        except OSError as error:
+            # The records are still worth writing: the run goes on without a WARC, and is
+            # unhealthy (newsarchive.writes).
             self.failed = True
             self.crawler.stats.inc_value(STAT.format("errors"))
-            logger.error("WARC writing stopped, the run goes on without it: %s", error)
+            where = self.writer.paths[-1] if self.writer and self.writer.paths else self.folder
+            ledger_for(self.crawler).failed("warc", where, error)
+            logger.error("WARC writing stopped, the run goes on without it")
         return response
 
     def write(self, request: Request, response: Response) -> None:
@@ -388,7 +393,10 @@ class WarcMiddleware:
 
     def spider_closed(self, spider, reason) -> None:
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except OSError as error:
+                ledger_for(self.crawler).failed("warc", self.writer.paths[-1], error)
             self.crawler.stats.set_value(STAT.format("bytes"), self.writer.bytes_written)
             for path in self.writer.paths:
                 logger.info("WARC written: %s", path)

@@ -6,11 +6,18 @@ Every test runs the real `scrapy crawl golem` in a subprocess against the replic
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import resource
+import signal
+import sqlite3
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
-from tests.helpers import PROJECT, crawl_command, read_jsonl
+from tests.helpers import PROJECT, collect, crawl_command, read_jsonl, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 from tests.test_crawl import FAST
@@ -57,3 +64,171 @@ def test_runs_started_in_the_same_second_write_apart(tmp_path):
         stats = json.loads(stats_file.read_text("utf-8"))
         # The file holds exactly the records its own run counted, each article once.
         assert len(ids) == len(set(ids)) == stats["newsarchive/written/article"] > 0
+
+
+# --- failed writes --------------------------------------------------------------------------
+BACKFILL = ("-a", "since=2024-01-01")  # every article of the replica, no related links needed
+
+
+def archived_ids(state: Path) -> set[str]:
+    """Article ids the state store says are archived."""
+    db = sqlite3.connect(state / "newsarchive.sqlite3")
+    try:
+        return {row[0] for row in db.execute("SELECT id FROM articles")}
+    finally:
+        db.close()
+
+
+def crawl_in_process(
+    workdir: Path, settings: dict, preexec: Callable[[], None] | None = None
+) -> tuple[int, str]:
+    """The real crawl in a subprocess, with `preexec` run in it before Scrapy starts."""
+    process = subprocess.run(
+        crawl_command(workdir, *BACKFILL, settings=settings),
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        preexec_fn=preexec,
+    )
+    return process.returncode, process.stdout + process.stderr
+
+
+def file_size_limit(max_bytes: int) -> Callable[[], None]:
+    """A disk that fills up, without root: no file of the process may grow past `max_bytes`.
+    SIGXFSZ ignored, so the write that would pass the limit fails with EFBIG instead of
+    killing the process (CPython ignores it too; said here so the test does not rely on it)."""
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
+    return limit
+
+
+def article_files(folder: Path) -> list[Path]:
+    """A run's article files: published, or still in `unfinished/` (a killed run's)."""
+    return sorted([*folder.glob("*-articles.jsonl"), *folder.glob("unfinished/*-articles.jsonl")])
+
+
+def written_records(folder: Path) -> list[dict]:
+    return [record for path in article_files(folder) for record in read_jsonl(path)]
+
+
+def assert_unhealthy_for_writes(returncode: int, output: str) -> None:
+    verdict = [line for line in output.splitlines() if line.startswith("UNHEALTHY: ")]
+    assert returncode == 1, output[-3000:]
+    assert any("writes failed, first: " in line for line in verdict), output[-3000:]
+    assert "run healthy" not in output
+
+
+def assert_nothing_marked_that_is_not_on_disk(state: Path, folder: Path) -> list[dict]:
+    """Every article the state calls archived has its whole record in the run's files, and
+    no file ends in a cut record."""
+    records = []
+    for path in article_files(folder) if folder.is_dir() else []:
+        text = path.read_text("utf-8")
+        assert not text or text.endswith("\n"), f"{path.name} ends in a cut record"
+        records += read_jsonl(path)
+    assert archived_ids(state) <= {record["id"] for record in records}
+    return records
+
+
+def assert_rerun_archives_every_article_once(workdir, server, site, first: list[dict]):
+    rerun = run_crawl(
+        workdir, *BACKFILL, settings=fast_settings(server, workdir / "rerun"), timeout=180
+    )
+    assert rerun.returncode == 0, rerun.log[-3000:]
+    ids = [record["id"] for record in first + rerun.articles]
+    assert sorted(ids) == sorted(site.articles), "an article lost or archived twice"
+    return rerun
+
+
+def fast_settings(server, output: Path, **extra) -> dict:
+    return {**FAST, "GOLEM_BASE_URL": server.base_url, "NEWSARCHIVE_OUTPUT_DIR": output, **extra}
+
+
+def test_full_disk_is_unhealthy_and_loses_no_article(tmp_path):
+    """Files may not grow past 60 kB (RLIMIT_FSIZE): the state store's write-ahead log is
+    the first to hit it, the feed files next. The run says why it is unhealthy, marks only
+    what is on disk, and the next run archives every article exactly once."""
+    site = build_site(now=datetime.now(UTC), n_articles=60)
+    with ReplicaServer(site) as server:
+        settings = fast_settings(server, tmp_path / "full", NEWSARCHIVE_LOG_DIR="")
+        returncode, output = crawl_in_process(tmp_path, settings, file_size_limit(60_000))
+        assert_unhealthy_for_writes(returncode, output)
+        first = assert_nothing_marked_that_is_not_on_disk(tmp_path / "state", tmp_path / "full")
+        assert len(first) < len(site.articles)
+        rerun = assert_rerun_archives_every_article_once(tmp_path, server, site, first)
+    print(f"full disk: {len(first)} records kept, rerun wrote {len(rerun.articles)}")
+
+
+def test_feed_on_a_full_device_is_unhealthy_and_loses_no_article(tmp_path):
+    """An extra feed (`-o`) on /dev/full: every write to it fails with ENOSPC. Records that
+    reached the run's own file are taken back, nothing is marked archived."""
+    site = build_site(now=datetime.now(UTC))
+    with ReplicaServer(site) as server:
+        settings = fast_settings(server, tmp_path / "full")
+        process = subprocess.run(
+            [*crawl_command(tmp_path, *BACKFILL, settings=settings), "-o", "/dev/full:jsonlines"],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        output = process.stdout + process.stderr
+        logs = collect(tmp_path).log
+        assert_unhealthy_for_writes(process.returncode, output)
+        assert "No space left on device" in output, output[-2000:]
+        first = assert_nothing_marked_that_is_not_on_disk(tmp_path / "state", tmp_path / "full")
+        assert first == [] and archived_ids(tmp_path / "state") == set(), logs[-2000:]
+        assert_rerun_archives_every_article_once(tmp_path, server, site, first)
+
+
+# Capabilities by which root passes file permissions (linux/capability.h), and prctl's
+# PR_CAPBSET_DROP: dropped from the bounding set, a program run by root lacks them.
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
+PR_CAPBSET_DROP = 24
+
+
+def bound_by_permissions() -> Callable[[], None] | None:
+    """Permissions do not bind root: as root, the crawl runs without the capabilities that
+    pass them (still root, so it can run the project's Python under /root)."""
+    if os.geteuid() != 0:
+        return None
+
+    def drop() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER):
+            if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+    return drop
+
+
+def test_read_only_output_folder_is_unhealthy_and_marks_nothing(tmp_path):
+    site = build_site(now=datetime.now(UTC))
+    output = tmp_path / "output"
+    output.mkdir()
+    output.chmod(0o555)
+    with ReplicaServer(site) as server:
+        returncode, text = crawl_in_process(
+            tmp_path, fast_settings(server, output), bound_by_permissions()
+        )
+        assert_unhealthy_for_writes(returncode, text)
+        assert "Permission denied" in text, text[-2000:]
+        assert archived_ids(tmp_path / "state") == set()
+        output.chmod(0o755)
+        assert_rerun_archives_every_article_once(tmp_path, server, site, [])
+
+
+def test_file_in_place_of_the_output_folder_is_unhealthy_and_marks_nothing(tmp_path):
+    site = build_site(now=datetime.now(UTC))
+    occupied = tmp_path / "output"
+    occupied.write_text("not a folder\n")
+    with ReplicaServer(site) as server:
+        returncode, text = crawl_in_process(tmp_path, fast_settings(server, occupied))
+        assert_unhealthy_for_writes(returncode, text)
+        assert archived_ids(tmp_path / "state") == set()
+        assert occupied.read_text() == "not a folder\n"
+        assert_rerun_archives_every_article_once(tmp_path, server, site, [])

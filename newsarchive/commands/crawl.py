@@ -22,7 +22,13 @@ from scrapy.exceptions import UsageError
 
 from newsarchive.arguments import check_command_line
 from newsarchive.feeds import archive_feeds, new_run_id
-from newsarchive.monitors import HEALTH_FAILURES, request_outcome, stat_total
+from newsarchive.monitors import (
+    HEALTH_FAILURES,
+    WRITES_FAILED,
+    request_outcome,
+    stat_total,
+    write_failure,
+)
 from newsarchive.state import StateStoreError, check_store
 
 logger = logging.getLogger("newsarchive.run")
@@ -82,6 +88,7 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
         for k, v in sorted(stats.items())
         if k.startswith("newsarchive/not_article/")
     }
+    unwritten = stat_total(stats, "newsarchive/not_written")
     lines = [
         f"pages fetched: {get('response_received_count', 0)}"
         f" (requests {outcome.requests}, attempts with retries {outcome.attempts})",
@@ -95,7 +102,8 @@ def summary_lines(stats: dict, seconds: float | None) -> list[str]:
         f" unchanged {get('newsarchive/sitemaps/unchanged', 0)}"
         + (" (no index: this and last month)" if get("newsarchive/sitemaps/index_missing") else ""),
         f"records written: articles {get('newsarchive/written/article', 0)},"
-        f" teasers {get('newsarchive/written/teaser', 0)}",
+        f" teasers {get('newsarchive/written/teaser', 0)}"
+        + (f" (not written: {unwritten})" if unwritten else ""),
         f"dropped by validation: {stat_total(stats, 'newsarchive/dropped/')}",
         (
             f"errors: {outcome.failed} of {outcome.requests} requests failed"
@@ -177,6 +185,11 @@ class Command(ScrapyCrawlCommand):
         failures = list(stats.get(HEALTH_FAILURES, []))
         if stats.get("finish_reason") != "finished" and not failures:
             failures.append(f"finish reason is {stats.get('finish_reason')!r}, not 'finished'")
+        # Files are closed (and the stats file written) after the monitors ran: a write that
+        # failed then is reported here.
+        late = write_failure(stats)
+        if late and not any(WRITES_FAILED in failure for failure in failures):
+            failures.append(late)
         elapsed = stats.get("elapsed_time_seconds")
         lines = summary_lines(stats, elapsed)
         lines += [f"UNHEALTHY: {failure}" for failure in failures]
