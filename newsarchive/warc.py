@@ -48,7 +48,7 @@ from importlib.metadata import PackageNotFoundError, version
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -147,6 +147,59 @@ def _text(value: bytes | str) -> str:
 def _header_list(headers: Headers) -> list[tuple[str, str]]:
     """Scrapy headers as (name, value) pairs, one pair per value (Set-Cookie stays apart)."""
     return [(_text(name), _text(value)) for name, values in headers.items() for value in values]
+
+
+class WireHeaders(StatusAndHeaders):
+    """HTTP headers written as the very bytes they came in.
+
+    warcio percent-encodes a header value that is not ASCII (`to_ascii_bytes`), so a
+    Location sent in UTF-8 or latin-1 bytes was stored as another URL, and the replayed
+    redirect went where the crawl never went ("not in the WARC files"). Scrapy keeps header
+    values as bytes and `_text` maps them one to one onto latin-1 characters, so encoding
+    the block as latin-1 writes them unchanged; `parse_http_head` reads them back as bytes.
+    """
+
+    def compute_headers_buffer(self, header_filter=None) -> None:
+        self.headers_buff = self.to_bytes(header_filter, encoding="latin-1")
+
+
+@dataclass(frozen=True)
+class HttpHead:
+    """Status line and headers of a stored HTTP response, header values as bytes."""
+
+    protocol: str
+    status: int
+    headers: list[tuple[bytes, bytes]]
+
+
+def parse_http_head(block: bytes) -> tuple[HttpHead, bytes]:
+    """A response record's block → its status line and headers, byte for byte, and body.
+
+    warcio's reader decodes each header line as UTF-8, or latin-1 where that fails, and
+    the two can give the same text for different bytes; a redirect replays exactly only
+    from the bytes, so the head is read here.
+    """
+    head, separator, body = block.partition(b"\r\n\r\n")
+    if not separator:
+        raise WarcReadError("the HTTP headers of the record do not end")
+    status_line, *lines = head.split(b"\r\n")
+    protocol, _, rest = status_line.decode("latin-1").partition(" ")
+    try:
+        status = int(rest.split(" ", 1)[0])
+    except ValueError as error:
+        raise WarcReadError(f"no HTTP status in {status_line[:80]!r}") from error
+    headers = []
+    for line in lines:
+        name, colon, value = line.partition(b":")
+        if colon:
+            headers.append((name.strip(), value.strip()))
+    return HttpHead(protocol, status, headers), body
+
+
+def url_key(url: str) -> str:
+    """The URL a request goes out as: a fragment never reaches the server (and Scrapy's
+    responses do not carry it), while a redirect's Location may name one (`…#cmts`)."""
+    return urldefrag(url)[0]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -347,7 +400,7 @@ class WarcMiddleware:
         except ValueError:
             phrase = ""
         status = f"{response.status} {phrase}".strip()
-        http_headers = StatusAndHeaders(
+        http_headers = WireHeaders(
             status, _header_list(response.headers), protocol=response.protocol or "HTTP/1.1"
         )
         return writer.create_warc_record(
@@ -368,7 +421,7 @@ class WarcMiddleware:
         ]
         if request.body:
             headers.append(("Content-Length", str(len(request.body))))
-        http_headers = StatusAndHeaders(
+        http_headers = WireHeaders(
             f"{request.method} {target} HTTP/1.1", headers, is_http_request=True
         )
         return writer.create_warc_record(
@@ -515,7 +568,7 @@ class WarcArchive:
                     date = headers.get_header("WARC-Date")
                     if not url or not date:
                         continue
-                    self.by_url[url].append(
+                    self.by_url[url_key(url)].append(
                         StoredResponse(
                             path,
                             offset,
@@ -565,7 +618,7 @@ class WarcArchive:
         return handle.read(stored.length)
 
     def take(self, url: str) -> StoredResponse | None:
-        stored = self.by_url.get(url)
+        stored = self.by_url.get(url_key(url))
         if not stored:
             return None
         taken = stored.popleft() if len(stored) > 1 else stored[0]
@@ -580,14 +633,17 @@ class WarcArchive:
         robots = sum(len(s) for url, s in self.by_url.items() if url.endswith("/robots.txt"))
         return self.records - len(self.served) - robots
 
-    def load(self, stored: StoredResponse) -> tuple[StatusAndHeaders | None, bytes]:
+    def load(self, stored: StoredResponse) -> tuple[HttpHead | None, bytes]:
         """HTTP status and headers (None for a resource) and the body as stored."""
         handle = self._handles.get(stored.path)
         if handle is None:
             handle = self._handles[stored.path] = open(stored.path, "rb")  # noqa: SIM115
         handle.seek(stored.offset)
-        record = next(iter(ArchiveIterator(handle)))
-        return record.http_headers, record.raw_stream.read()
+        record = next(iter(ArchiveIterator(handle, no_record_parse=True)))
+        block = record.raw_stream.read()
+        if stored.kind == "resource":
+            return None, block
+        return parse_http_head(block)
 
     def close(self) -> None:
         for handle in self._handles.values():
@@ -662,7 +718,7 @@ class WarcReplayHandler:
             logger.error("not in the WARC files: %s", request.url)
             raise NotInWarc(f"no response for {request.url} in the WARC files")
         try:
-            http_headers, body = self.archive.load(stored)
+            head, body = self.archive.load(stored)
         except Exception as error:  # noqa: BLE001 - one bad record fails one request only
             self.stats.inc_value(REPLAY_STAT.format("unreadable"))
             raise WarcReadError(f"{stored.path} at byte {stored.offset}: {error}") from error
@@ -672,23 +728,24 @@ class WarcReplayHandler:
         if stored.navigation:
             request.meta.update(json.loads(stored.navigation))
         flags = ["warc", *TRUNCATION_FLAGS.get(stored.truncated or "", ())]
-        if http_headers is None or stored.kind == "resource":
+        if head is None:
             # As Scrapy's file handler answers: no status line, no headers.
             path = file_uri_to_path(stored.url) if stored.url.startswith("file:") else None
             respcls = responsetypes.from_args(filename=path, url=stored.url, body=body)
             return respcls(url=request.url, body=body, flags=flags)
         headers = Headers()
-        for name, value in http_headers.headers:
+        for name, value in head.headers:
             headers.appendlist(name, value)
-        status = int(http_headers.get_statuscode())
-        respcls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        status = head.status
+        url = url_key(request.url)  # as Scrapy's HTTP handler answers: without the fragment
+        respcls = responsetypes.from_args(headers=headers, url=url, body=body)
         return respcls(
-            url=request.url,
+            url=url,
             status=status,
             headers=headers,
             body=body,
             flags=flags,
-            protocol=http_headers.protocol or None,
+            protocol=head.protocol or None,
         )
 
     def range_response(self, request: Request, stored: StoredRange) -> Response:

@@ -16,8 +16,9 @@ import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from tests.helpers import PROJECT, collect, crawl_command, read_jsonl, run_crawl
+from tests.helpers import PROJECT, assert_same_fields, collect, crawl_command, read_jsonl, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 from tests.test_crawl import FAST
@@ -232,3 +233,74 @@ def test_file_in_place_of_the_output_folder_is_unhealthy_and_marks_nothing(tmp_p
         assert archived_ids(tmp_path / "state") == set()
         assert occupied.read_text() == "not a folder\n"
         assert_rerun_archives_every_article_once(tmp_path, server, site, [])
+
+
+# --- redirects in the WARC ------------------------------------------------------------------
+class MovingReplica(ReplicaServer):
+    """The replica, where some articles moved: their old URLs answer with a redirect whose
+    Location is written as sites write it: relative, with a fragment, in raw UTF-8 bytes."""
+
+    def __init__(self, site, moves: dict[str, tuple[int, str]], **options) -> None:
+        super().__init__(site, **options)
+        self.moves = moves  # old path -> (status, Location as sent)
+        self.aliases: dict[str, str] = {}  # path requested after a redirect -> article path
+
+    def respond(self, method, target, headers):
+        move = self.moves.get(target)
+        if move is not None:
+            with self._lock:
+                self._requests.append((method, target, headers))
+            status, location = move
+            # http.server sends header values as latin-1: these are the UTF-8 bytes.
+            wire = location.encode("utf-8").decode("latin-1")
+            return status, {"Location": wire, "Content-Type": "text/html"}, b"moved"
+        path = self.aliases.get(target.split("#")[0], target)
+        return super().respond(method, path, headers)
+
+
+def test_reparse_replays_redirects_and_rebuilds_every_moved_article(tmp_path):
+    from tests.test_warc import NOW, run_reparse, warcio  # the WARC tests' helpers
+
+    site = build_site(now=NOW, n_articles=30)
+    moved = site.newest()[:4]
+    umlaut = f"/news/überholt-{moved[2].yymm}-{moved[2].id}.html"
+    moves = {
+        f"/news/alt-{moved[0].id}.html": (301, moved[0].path()),
+        f"/news/alt-{moved[1].id}.html": (301, moved[1].path() + "#cmts"),
+        f"/news/alt-{moved[2].id}.html": (301, umlaut),
+        f"/news/alt-{moved[3].id}.html": (302, f"/news/zwischen-{moved[3].id}.html"),
+        f"/news/zwischen-{moved[3].id}.html": (308, moved[3].path()),  # a chain
+    }
+    with MovingReplica(site, moves) as server:
+        server.aliases["/news/%C3%BCberholt-" + umlaut.split("-", 1)[1]] = moved[2].path()
+        urls = ",".join(server.base_url + old for old in moves if "/alt-" in old)
+        crawl = run_crawl(
+            tmp_path / "crawl",
+            "-a",
+            f"urls={urls}",
+            settings={
+                "GOLEM_BASE_URL": server.base_url,
+                "NEWSARCHIVE_NOW": NOW.isoformat(),
+                "AUTOTHROTTLE_ENABLED": "False",
+                "DOWNLOAD_DELAY": "0",
+            },
+        )
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert sorted(a["id"] for a in crawl.articles) == sorted(s.id for s in moved)
+    warcs = sorted((tmp_path / "crawl" / "output").glob("*.warc.gz"))
+    index = warcio("index", "-f", "warc-type,warc-target-uri,http:status", *map(str, warcs))
+    stored = {
+        (urlsplit(entry["warc-target-uri"]).path, entry["http:status"])
+        for entry in map(json.loads, index.stdout.splitlines())
+        if entry.get("warc-type") == "response"
+    }
+    # Every redirect is in the WARC, as its own response record.
+    assert {(old, str(status)) for old, (status, _) in moves.items()} <= stored
+
+    reparse = run_reparse(tmp_path / "reparse", *map(str, warcs))
+    assert reparse.returncode == 0, reparse.log[-3000:]
+    assert reparse.stats.get("newsarchive/reparse/missing", 0) == 0, reparse.log[-3000:]
+    rebuilt = {record["id"]: record for record in reparse.articles}
+    assert sorted(rebuilt) == sorted(a["id"] for a in crawl.articles)
+    for record in crawl.articles:  # every field, crawled_at included
+        assert_same_fields(rebuilt[record["id"]], record)
