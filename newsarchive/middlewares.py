@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from scrapy import Request, signals
@@ -167,10 +169,39 @@ class IncrementalMiddleware:
         elif response.meta.get("gone_recheck"):
             self.store.forget_gone(article)
 
+    def passed(self, output) -> Iterator:
+        """The output, unless the filter leaves it out; for a known article left out, the
+        requests for the articles it links to (kept in the state), filtered in turn."""
+        pending = deque([output])
+        while pending:
+            current = pending.popleft()
+            if self.wanted(current):
+                yield current
+            else:
+                pending.extend(self.known_links(current))
+
+    def known_links(self, request: Request) -> Iterator[Request]:
+        """What the spider would follow from a known article it does not fetch again, from
+        the links the state kept for it: the run that archived it may have been killed
+        before it followed them, and no later run would ever meet them otherwise."""
+        spider = self.crawler.spider
+        requested = request.meta.get("article_id") if isinstance(request, Request) else None
+        if requested is None or self.store is None or spider is None:
+            return iter(())  # a sitemap left out, or no state to keep links in
+        article = self.resolve(requested)
+        if article in self.fetching or not request.meta.get("follow", True):
+            return iter(())  # fetched this run under another URL: its page gives the links
+        if spider.hop_budget == 0:
+            return iter(())
+        links = self.store.links_of(article)
+        if not links:
+            return iter(())
+        return spider.follow_article_links(article, request.meta.get("hops", 0), links)
+
     async def process_start(self, start):
         async for request in start:
-            if self.wanted(request):
-                yield request
+            for passed in self.passed(request):
+                yield passed
 
     async def process_spider_output(self, response, result, spider=None):
         self.response_seen(response)
@@ -178,12 +209,12 @@ class IncrementalMiddleware:
         asked: list[tuple[str, datetime]] = []
         async for output in result:
             self.learn(output)
-            if self.wanted(output):
-                if sitemap is not None and isinstance(output, Request):
-                    lastmod = parse_instant(output.meta.get("lastmod"))
-                    if output.meta.get("article_id") and lastmod is not None:
-                        asked.append((output.meta["article_id"], lastmod))
-                yield output
+            for passed in self.passed(output):
+                if sitemap is not None and isinstance(passed, Request):
+                    lastmod = parse_instant(passed.meta.get("lastmod"))
+                    if passed.meta.get("article_id") and lastmod is not None:
+                        asked.append((passed.meta["article_id"], lastmod))
+                yield passed
         if sitemap is not None and response.meta.get("sitemap_complete"):
             lastmod = parse_instant(response.meta.get("sitemap_lastmod"))
             self.sitemaps_read[sitemap] = (lastmod, asked)

@@ -302,7 +302,12 @@ class StatePipeline(_Pipeline):
         elif known.content_hash == adapter["content_hash"]:
             try:
                 self.store.record_checked(
-                    known.id, _lastmod(adapter), datetime.now(UTC), captured_at, capture
+                    known.id,
+                    _lastmod(adapter),
+                    datetime.now(UTC),
+                    captured_at,
+                    capture,
+                    links=adapter["raw"].get("links"),
                 )
             except sqlite3.Error as error:
                 self._state_failed(error)
@@ -338,6 +343,7 @@ class StatePipeline(_Pipeline):
                     _lastmod(adapter),
                     datetime.now(UTC),
                     adapter["raw"].get("capture"),
+                    links=adapter["raw"].get("links"),
                 )
             except sqlite3.Error as error:
                 self._state_failed(error)

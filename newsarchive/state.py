@@ -13,6 +13,7 @@ end (`sitemaps`).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import weakref
 from dataclasses import dataclass
@@ -75,6 +76,11 @@ MIGRATIONS: list[str] = [
         last_read TEXT NOT NULL
     );
     """,
+    # The canonical URLs of the articles an article links to (JSON array), kept by runs
+    # that follow links: a run skipping the article as known still follows them.
+    """
+    ALTER TABLE articles ADD COLUMN links TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -126,6 +132,10 @@ def parse_instant(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _links(links: list[str] | None) -> str | None:
+    return json.dumps(links, separators=(",", ":")) if links is not None else None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -183,27 +193,40 @@ class StateStore:
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
+    def links_of(self, article_id: str) -> list[str]:
+        """The article links kept for an article (none when no run that follows links has
+        archived or checked it)."""
+        row = self.db.execute("SELECT links FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else []
+
     def record_archived(
-        self, record: dict, lastmod: datetime | None, at: datetime, capture: Any = None
+        self,
+        record: dict,
+        lastmod: datetime | None,
+        at: datetime,
+        capture: Any = None,
+        links: list[str] | None = None,
     ) -> None:
-        """Remember an article whose record is now on disk (new or changed version), and
-        the archive capture it was read from."""
+        """Remember an article whose record is now on disk (new or changed version), the
+        archive capture it was read from, and the article links a run follows from it (all
+        in one transaction: a kill keeps all or none)."""
         with self.db:  # the article and its capture together, or neither
             self.db.execute("BEGIN")
             self.db.execute(
                 """
                 INSERT INTO articles (id, url, content_hash, version, first_archived,
                                       last_archived, last_checked, published, modified,
-                                      lastmod, captured_at)
+                                      lastmod, captured_at, links)
                 VALUES (:id, :url, :hash, :version, :at, :at, :at, :published, :modified,
-                        :lastmod, :captured_at)
+                        :lastmod, :captured_at, :links)
                 ON CONFLICT(id) DO UPDATE SET
                     url = excluded.url, content_hash = excluded.content_hash,
                     version = excluded.version, last_archived = excluded.last_archived,
                     last_checked = excluded.last_checked, published = excluded.published,
                     modified = excluded.modified,
                     lastmod = COALESCE(excluded.lastmod, articles.lastmod),
-                    captured_at = excluded.captured_at
+                    captured_at = excluded.captured_at,
+                    links = COALESCE(excluded.links, articles.links)
                 """,
                 {
                     "id": record["id"],
@@ -215,6 +238,7 @@ class StateStore:
                     "modified": record.get("modified"),
                     "lastmod": _iso(lastmod),
                     "captured_at": _iso(parse_instant(record.get("captured_at"))) or _iso(at),
+                    "links": _links(links),
                 },
             )
             self._capture_read(capture, at)
@@ -226,6 +250,7 @@ class StateStore:
         at: datetime,
         captured_at: datetime | None = None,
         capture: Any = None,
+        links: list[str] | None = None,
     ) -> None:
         """Remember that an article was fetched again (or a capture of it read) and found
         unchanged: its last version now stands as of `captured_at` as well."""
@@ -233,9 +258,9 @@ class StateStore:
             self.db.execute("BEGIN")
             self.db.execute(
                 "UPDATE articles SET last_checked = ?, lastmod = COALESCE(?, lastmod),"
-                " captured_at = MAX(COALESCE(captured_at, ''), COALESCE(?, ''))"
-                " WHERE id = ?",
-                (_iso(at), _iso(lastmod), _iso(captured_at), article_id),
+                " captured_at = MAX(COALESCE(captured_at, ''), COALESCE(?, '')),"
+                " links = COALESCE(?, links) WHERE id = ?",
+                (_iso(at), _iso(lastmod), _iso(captured_at), _links(links), article_id),
             )
             self._capture_read(capture, at)
 

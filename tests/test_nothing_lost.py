@@ -13,12 +13,21 @@ import resource
 import signal
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.helpers import PROJECT, assert_same_fields, collect, crawl_command, read_jsonl, run_crawl
+from tests.helpers import (
+    PROJECT,
+    assert_same_fields,
+    collect,
+    crawl_command,
+    read_jsonl,
+    run_crawl,
+    start_crawl,
+)
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 from tests.test_crawl import FAST
@@ -304,3 +313,89 @@ def test_reparse_replays_redirects_and_rebuilds_every_moved_article(tmp_path):
     assert sorted(rebuilt) == sorted(a["id"] for a in crawl.articles)
     for record in crawl.articles:  # every field, crawled_at included
         assert_same_fields(rebuilt[record["id"]], record)
+
+
+# --- kills ----------------------------------------------------------------------------------
+HOPS = 2  # two hops of related links: more articles that only related links reach
+
+
+def reachable_by_default_run(site, now: datetime, hops: int) -> tuple[set[str], set[str]]:
+    """Articles a default run finds on index pages, feed and sitemaps, and those it reaches
+    only through up to `hops` article-to-article links."""
+    from tests.test_crawl import months_of_run
+
+    found = site.reachable_ids("default") | site.reachable_ids(
+        "backfill", months=months_of_run(now)
+    )
+    level, reached = set(found), set(found)
+    for _ in range(hops):
+        level = {
+            linked for i in level for linked in site.linked_ids(site.articles[i].path())
+        } - reached
+        reached |= level
+    return found, reached - found
+
+
+def wait_until_written(process, folder: Path, count: int, timeout: float = 60) -> None:
+    """Until a running crawl has written `count` article records, or has ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(written_records(folder)) >= count:
+            return
+        time.sleep(0.02)
+
+
+def test_kills_at_several_points_lose_no_related_article(tmp_path):
+    """A default run that follows related links, killed with SIGKILL again and again, then
+    run to completion: every reachable article is archived exactly once, the ones only
+    related links lead to included."""
+    now = datetime.now(UTC)
+    site = build_site(now=now, n_articles=120)
+    linked, related_only = reachable_by_default_run(site, now, HOPS)
+    assert related_only, "the replica has articles only related links lead to"
+    slow = {"DOWNLOAD_DELAY": 0.02, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    records: list[dict] = []
+    with ReplicaServer(site) as server:
+        for n, written in enumerate((4, 8, 8, 8)):
+            folder = tmp_path / f"killed-{n}"
+            crawl = start_crawl(
+                tmp_path,
+                settings=fast_settings(server, folder, NEWSARCHIVE_FOLLOW_HOPS=HOPS, **slow),
+            )
+            wait_until_written(crawl, folder, written)
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(timeout=30)
+            killed = written_records(folder)
+            records += killed
+            assert archived_ids(tmp_path / "state") <= {r["id"] for r in records}
+        final = run_crawl(
+            tmp_path,
+            settings=fast_settings(server, tmp_path / "final", NEWSARCHIVE_FOLLOW_HOPS=HOPS),
+            timeout=180,
+        )
+    assert final.returncode == 0, final.log[-3000:]
+    records += final.articles
+    ids = [record["id"] for record in records]
+    assert set(ids) == linked | related_only, (
+        f"missing {sorted((linked | related_only) - set(ids))}"
+    )
+    assert len(ids) == len(set(ids)), "an article archived twice"
+    print(f"{len(ids)} articles, {len(related_only)} only through related links")
+
+
+def test_links_of_a_known_article_are_followed_when_its_related_pages_failed(tmp_path):
+    """The same class without a kill: every article only related links lead to fails once
+    (500, no retry) in the run that archives its parent; the next run, which skips the
+    parent as known, still follows the parent's links and archives them."""
+    now = datetime.now(UTC)
+    site = build_site(now=now)
+    linked, related_only = reachable_by_default_run(site, now, 1)
+    assert related_only
+    faults = {site.articles[i].path(): "500-then-200" for i in related_only}
+    settings = {"NEWSARCHIVE_FOLLOW_HOPS": 1, "RETRY_TIMES": 0}
+    with ReplicaServer(site, faults=faults) as server:
+        first = run_crawl(tmp_path, settings=fast_settings(server, tmp_path / "one", **settings))
+        assert {r["id"] for r in first.articles} == linked, first.log[-3000:]
+        second = run_crawl(tmp_path, settings=fast_settings(server, tmp_path / "two", **settings))
+    assert second.returncode == 0, second.log[-3000:]
+    assert sorted(r["id"] for r in second.articles) == sorted(related_only)

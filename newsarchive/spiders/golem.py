@@ -597,9 +597,14 @@ class GolemSpider(scrapy.Spider):
             self.logger.warning("no article from %s: %s", response.url, page.detail or page.reason)
             return
         self.count(f"newsarchive/layout/{page.layout}")
-        yield from self.follow_links(response)
+        links = self.article_links(response)
+        yield from self.follow_links(response, links)
         origin = {
             "url": response.url,
+            # What this run follows from the article, kept in the state with its record, so
+            # a later run that skips the article as known still follows them (the run that
+            # archived it may have been killed before it did).
+            "links": links,
             "fetched_at": response.meta.get("fetched_at") or self.now(),
             "lastmod": response.meta.get("lastmod"),
             "multipage": response.meta.get("multipage", True),
@@ -650,6 +655,7 @@ class GolemSpider(scrapy.Spider):
             lastmod=origin["lastmod"],
             forced=origin["forced"],
             requested_id=origin.get("requested_id"),
+            links=origin.get("links"),
         )
         if origin.get("capture") is not None:
             item.source = origin["source"]
@@ -665,18 +671,39 @@ class GolemSpider(scrapy.Spider):
             return 0
         return self.setting("NEWSARCHIVE_FOLLOW_HOPS", 1, "getint")
 
-    def follow_links(self, response: Response) -> Iterator[scrapy.Request]:
-        """Related and next-read articles, while the hop budget of the run lasts."""
-        budget = self.hop_budget
-        if not response.meta.get("follow", True) or budget == 0:
-            return
-        article = response.meta.get("article_id")
-        hops = min(response.meta.get("hops", 0), self.article_hops.get(article, budget))
+    def article_links(self, response: Response) -> list[str] | None:
+        """The canonical URLs of the articles a page links to, in a run that follows links
+        (None in one that does not: nothing to follow, nothing to keep)."""
+        if not response.meta.get("follow", True) or self.hop_budget == 0:
+            return None
         links = index_pages.links(self.page_root(response), response.url)
+        canonical = {canonical_article_url(u) for u in links if self.is_site_url(u)}
+        own = response.meta.get("article_id")
+        return sorted(url for url in canonical if url and article_id(url) != own)
+
+    def follow_links(
+        self, response: Response, links: list[str] | None = None
+    ) -> Iterator[scrapy.Request]:
+        """Related and next-read articles, while the hop budget of the run lasts (`links`:
+        the page's `article_links`, when the caller has them already)."""
+        links = links if links is not None else self.article_links(response)
+        if links is None:
+            return
+        yield from self.follow_article_links(
+            response.meta.get("article_id"), response.meta.get("hops", 0), links
+        )
+
+    def follow_article_links(
+        self, article: str | None, hops: int, links: list[str]
+    ) -> Iterator[scrapy.Request]:
+        """Requests for an article's links at one hop more, or, at the edge of the hop
+        budget, the links held back in case a shorter way to the article turns up. Used for
+        a page just read and for a known article's links from the state store."""
+        budget = self.hop_budget
+        hops = min(hops, self.article_hops.get(article, budget)) if article else hops
         if hops >= budget:
             if article is not None:
-                canonical = {canonical_article_url(u) for u in links if self.is_site_url(u)}
-                self.held_links[article] = sorted(url for url in canonical if url)
+                self.held_links[article] = links
             return
         yield from self.link_requests(links, hops=hops + 1)
 
