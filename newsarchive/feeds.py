@@ -12,7 +12,11 @@ and never half done.
 from __future__ import annotations
 
 import gzip
+import json
+import logging
 import secrets
+import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +24,8 @@ from typing import IO, Any
 from scrapy.extensions.feedexport import FileFeedStorage
 
 from newsarchive.writes import CheckedFile, ledger_for
+
+logger = logging.getLogger(__name__)
 
 # The commands whose runs write the archive (feeds, WARC, stats, state); they name
 # themselves in NEWSARCHIVE_COMMAND. shell, fetch, parse, bench, check and view do not.
@@ -156,3 +162,27 @@ class FlushingGzipPlugin:
             # records before it stay readable, as after a kill.
             if not isinstance(self.file, CheckedFile):
                 raise
+
+
+def records_of_run(folder: str | Path, run_id: str) -> Iterator[dict[str, Any]]:
+    """The article records a run wrote into `folder` that are whole: complete lines of its
+    `…-<run_id>-articles.jsonl` file, or of the gzip one up to where it was cut; published,
+    or still in `unfinished/` where a killed run left it (newsarchive.unfinished)."""
+    pattern = f"*-{run_id}-articles.jsonl*"
+    folder = Path(folder)
+    for path in sorted([*folder.glob(pattern), *(folder / "unfinished").glob(pattern)]):
+        if path.name.endswith(".repair"):
+            continue
+        try:
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                # A decompressor object gives what precedes a cut; gzip.open would raise.
+                data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
+        except (OSError, zlib.error) as error:
+            logger.error("feed file %s unreadable: %s", path, error)
+            continue
+        for line in data.split(b"\n")[:-1]:  # after the last newline: nothing, or a cut
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue

@@ -12,6 +12,7 @@ import json
 import logging
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -19,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsarchive import schema
+from newsarchive.feeds import records_of_run, run_id
 from newsarchive.items import ArticleItem, TeaserItem
 from newsarchive.normalise.captions import normalise_caption
 from newsarchive.normalise.dates import (
@@ -251,7 +253,11 @@ class StatePipeline(_Pipeline):
     """
 
     def __init__(
-        self, stats: Any = None, store: StateStore | None = None, ledger: WriteLedger | None = None
+        self,
+        stats: Any = None,
+        store: StateStore | None = None,
+        ledger: WriteLedger | None = None,
+        crawler: Any = None,
     ) -> None:
         super().__init__(stats)
         self.store = store
@@ -261,13 +267,47 @@ class StatePipeline(_Pipeline):
         # captures are ordered by capture time below instead.)
         self.this_run: dict[str, tuple[str, int]] = {}
         self.ledger = ledger
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipeline = cls(stats=crawler.stats, store=store_for(crawler), ledger=ledger_for(crawler))
+        pipeline = cls(
+            stats=crawler.stats,
+            store=store_for(crawler),
+            ledger=ledger_for(crawler),
+            crawler=crawler,
+        )
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
+
+    def open_spider(self, spider=None):
+        if self.store is not None:
+            self.settle_pending()
+
+    def settle_pending(self) -> None:
+        """Records an earlier run noted on their way to its feed files but never marked (it
+        was killed between the write and the mark): marked archived when the record is
+        whole in that run's files, forgotten otherwise (the article is fetched again)."""
+        for pending in self.store.pending():
+            found = next(
+                (
+                    record
+                    for record in records_of_run(pending.folder, pending.run_id)
+                    if record.get("id") == pending.id
+                    and record.get("content_hash") == pending.content_hash
+                    and record.get("version") == pending.version
+                ),
+                None,
+            )
+            if found is None:
+                self.store.forget_pending(pending.id)
+                self.count("newsarchive/state/settled/unwritten")
+                continue
+            self.store.record_archived(
+                found, pending.lastmod, datetime.now(UTC), links=pending.links
+            )
+            self.count("newsarchive/state/settled/written")
 
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
@@ -285,6 +325,7 @@ class StatePipeline(_Pipeline):
             adapter["version"] = earlier[1] + 1
             self.count("newsarchive/articles/changed")
             self.this_run[adapter["id"]] = (adapter["content_hash"], adapter["version"])
+            self._note_pending(item, adapter)
             return item
         known = self.store.lookup(adapter["id"])
         captured_at = parse_instant(adapter["captured_at"])
@@ -322,7 +363,24 @@ class StatePipeline(_Pipeline):
             adapter["version"] = known.version + 1
             self.count("newsarchive/articles/changed")
         self.this_run[adapter["id"]] = (adapter["content_hash"], adapter["version"])
+        self._note_pending(item, adapter)
         return item
+
+    def _note_pending(self, item: Any, adapter: ItemAdapter) -> None:
+        """Note the record in the state before it is written (see `settle_pending`)."""
+        if self.crawler is None:
+            return  # no run, no feed files (the pipeline used on its own)
+        try:
+            self.store.record_pending(
+                record_of(item),
+                str(Path(self.crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")).resolve()),
+                run_id(self.crawler.spider),
+                _lastmod(adapter),
+                adapter["raw"].get("links"),
+            )
+        except sqlite3.Error as error:
+            self._state_failed(error)
+            raise DropItem(f"article {adapter['id']} not written: {error}", "DEBUG") from error
 
     def item_scraped(self, item, response=None, spider=None):
         adapter = ItemAdapter(item)
@@ -331,10 +389,11 @@ class StatePipeline(_Pipeline):
             written, writes = self.ledger.finish_item()
             if not written:
                 self.ledger.rollback_item(writes)
-                self.count(f"newsarchive/not_written/{kind}")
+                self._not_written(kind, adapter)
                 return
             if not writes:  # no feed took the record: it is nowhere on disk
                 self.ledger.failed("feed", f"{kind} {adapter.get('id')}", OSError("no feed"))
+                self._not_written(kind, adapter)
                 return
         if kind == "article" and self.store is not None:
             try:
@@ -349,9 +408,17 @@ class StatePipeline(_Pipeline):
                 self._state_failed(error)
                 if self.ledger is not None:
                     self.ledger.rollback_item(writes)
-                self.count(f"newsarchive/not_written/{kind}")
+                self._not_written(kind, adapter)
                 return
         self.count(f"newsarchive/written/{kind}")
+
+    def _not_written(self, kind: str, adapter: ItemAdapter) -> None:
+        self.count(f"newsarchive/not_written/{kind}")
+        if kind == "article" and self.store is not None:
+            try:
+                self.store.forget_pending(adapter["id"])
+            except sqlite3.Error:
+                pass  # the next run finds the record is not on disk, and forgets it then
 
     def _state_failed(self, error: sqlite3.Error) -> None:
         if self.ledger is not None:

@@ -81,8 +81,35 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN links TEXT;
     """,
+    # Records on their way to a feed file: noted before the write, removed with the mark.
+    # A run killed between the two leaves a row here; the next run looks for the record in
+    # that run's files (`StatePipeline.settle_pending`) and marks it, or forgets it.
+    """
+    CREATE TABLE pending (
+        id TEXT PRIMARY KEY,
+        content_hash TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        folder TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        lastmod TEXT,
+        links TEXT
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """A record noted on its way to the feed files of a run, not (yet) marked archived."""
+
+    id: str
+    content_hash: str
+    version: int
+    folder: str
+    run_id: str
+    lastmod: datetime | None
+    links: list[str] | None
 
 
 @dataclass(frozen=True)
@@ -242,6 +269,42 @@ class StateStore:
                 },
             )
             self._capture_read(capture, at)
+            self.db.execute("DELETE FROM pending WHERE id = ?", (record["id"],))
+
+    def record_pending(
+        self,
+        record: dict,
+        folder: str,
+        run_id: str,
+        lastmod: datetime | None,
+        links: list[str] | None,
+    ) -> None:
+        """Note a record about to be written to the feed files of run `run_id` in `folder`."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO pending (id, content_hash, version, folder, run_id, lastmod,"
+            " links) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                record["id"],
+                record["content_hash"],
+                record["version"],
+                folder,
+                run_id,
+                _iso(lastmod),
+                _links(links),
+            ),
+        )
+
+    def forget_pending(self, article_id: str) -> None:
+        self.db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
+
+    def pending(self) -> list[PendingRecord]:
+        rows = self.db.execute(
+            "SELECT id, content_hash, version, folder, run_id, lastmod, links FROM pending"
+        ).fetchall()
+        return [
+            PendingRecord(*row[:5], parse_instant(row[5]), json.loads(row[6]) if row[6] else None)
+            for row in rows
+        ]
 
     def record_checked(
         self,

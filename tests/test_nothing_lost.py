@@ -159,14 +159,15 @@ def fast_settings(server, output: Path, **extra) -> dict:
 
 
 def test_full_disk_is_unhealthy_and_loses_no_article(tmp_path):
-    """Files may not grow past 60 kB (RLIMIT_FSIZE): the state store's write-ahead log is
+    """Files may not grow past 150 kB (RLIMIT_FSIZE): the state store's write-ahead log is
     the first to hit it, the feed files next. The run says why it is unhealthy, marks only
     what is on disk, and the next run archives every article exactly once."""
     site = build_site(now=datetime.now(UTC), n_articles=60)
     with ReplicaServer(site) as server:
         settings = fast_settings(server, tmp_path / "full", NEWSARCHIVE_LOG_DIR="")
-        returncode, output = crawl_in_process(tmp_path, settings, file_size_limit(60_000))
+        returncode, output = crawl_in_process(tmp_path, settings, file_size_limit(150_000))
         assert_unhealthy_for_writes(returncode, output)
+        assert "state write failed: " in output, output[-3000:]
         first = assert_nothing_marked_that_is_not_on_disk(tmp_path / "state", tmp_path / "full")
         assert len(first) < len(site.articles)
         rerun = assert_rerun_archives_every_article_once(tmp_path, server, site, first)
@@ -399,3 +400,28 @@ def test_links_of_a_known_article_are_followed_when_its_related_pages_failed(tmp
         second = run_crawl(tmp_path, settings=fast_settings(server, tmp_path / "two", **settings))
     assert second.returncode == 0, second.log[-3000:]
     assert sorted(r["id"] for r in second.articles) == sorted(related_only)
+
+
+def test_kill_between_feed_write_and_state_mark_writes_no_article_twice(tmp_path):
+    """SIGKILL after the fifth article's record is in its file but before the state marked
+    it: the next run learns from the file that it is archived and writes it no more."""
+    from newsarchive.settings import EXTENSIONS
+
+    site = build_site(now=datetime.now(UTC))
+    extensions = {**EXTENSIONS, "tests.kill_between.KillAfterFeedWrite": 1}
+    with ReplicaServer(site) as server:
+        killed = run_crawl(
+            tmp_path,
+            *BACKFILL,
+            settings=fast_settings(
+                server,
+                tmp_path / "killed",
+                EXTENSIONS=json.dumps(extensions),
+                TEST_KILL_AFTER_ARTICLES=5,
+            ),
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.log[-2000:]
+        records = written_records(tmp_path / "killed")
+        assert len(records) == 5
+        rerun = assert_rerun_archives_every_article_once(tmp_path, server, site, records)
+    assert rerun.stats["newsarchive/state/settled/written"] == 1
