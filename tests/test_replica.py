@@ -623,3 +623,12 @@ def test_a_new_article_can_be_published_on_a_full_minute():
     fresh = site.new_spec(NOW.replace(second=0) + timedelta(minutes=3))
     assert fresh.published.second != 0
     site.publish(fresh)
+
+
+def test_kept_pages_are_the_rendered_ones_until_the_site_changes():
+    site, kept = build_site(now=NOW), build_site(now=NOW)
+    kept.keep_pages = True
+    assert kept.pages() == kept.pages() == site.pages()
+    spec = kept.newest()[2]
+    kept.revise(spec.id, "Nachtrag: Der Hersteller hat ein Update verteilt.")
+    assert "Nachtrag: Der Hersteller" in visible_text(kept.page(spec.path())[2])

@@ -141,6 +141,8 @@ class Site:
     # Alias id -> article id: the article's sitemap entry names `alias_path(alias id)`, a
     # URL with another id that serves the article's page (its canonical URL unchanged).
     aliases: dict[str, str] = field(default_factory=dict)
+    # Keep article pages once rendered, too (a benchmark serving the same pages again).
+    keep_pages: bool = field(default=False, compare=False)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- selections ----------------------------------------------------------------------
@@ -310,23 +312,28 @@ class Site:
     def page(self, path: str, base: str = CANONICAL_BASE) -> Page | None:
         """(status, content type, body) of one path, or None where the site has no such page.
 
-        Article pages are rendered at each call (a large replica could not hold them all);
-        the other pages, few and requested again and again, are kept until the site changes.
+        Article pages are rendered at each call unless `keep_pages` (a large replica could
+        not hold them all); the other pages, few and requested again and again, are kept
+        until the site changes.
         """
+        kept: dict[str, Page] = self._cached(f"pages {base}", dict)
+        page = kept.get(path)
+        if page is not None:
+            return page
         article = self.article_paths().get(path)
         if article is None and path in self._alias_paths():
             article = (self._alias_paths()[path], 1)
         if article is not None:
-            return 200, HTML, self._article_html(*article, base).encode()
+            page = 200, HTML, self._article_html(*article, base).encode()
+            if self.keep_pages:
+                kept[path] = page
+            return page
         if path in self.image_paths():
             return 200, JPEG, image_bytes(path)
-        kept: dict[str, Page | None] = self._cached(f"pages {base}", dict)
-        if path not in kept:
-            page = self._render_listing(path, base)
-            if page is None:
-                return None
+        page = self._render_listing(path, base)
+        if page is not None:
             kept[path] = page
-        return kept[path]
+        return page
 
     def image_paths(self) -> frozenset[str]:
         """Paths of the articles' own images (hero and body), which the site serves."""
