@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from newsarchive.parsers.common import RawArticle, article_id
-from newsarchive.schema import SCHEMA_VERSION
+from newsarchive.schema import SCHEMA_VERSION, record_fields
 
 
 @dataclass
@@ -114,6 +114,7 @@ def article_item(
         comments_url=first.comments_url,
         related=[dict(r) for r in first.related],
         layout=first.layout,
+        fallbacks=_fallbacks(pages),
         source_url=source_url,
         raw={
             "fetched_at": fetched_at,
@@ -121,5 +122,15 @@ def article_item(
             "published_machine": first.published_machine,
             "modified_display": first.modified_display,
             "modified_machine": first.modified_machine,
+            "jsonld_wall_clock": first.jsonld_wall_clock,
         },
     )
+
+
+def _fallbacks(pages: list[RawArticle]) -> list[str]:
+    """Fallback fields of the record, in schema order: page 1 decides the head fields, any
+    page's body or images may have needed one."""
+    named = set(pages[0].fallbacks)
+    for page in pages[1:]:
+        named |= {name for name in page.fallbacks if name in ("body", "images")}
+    return [name for name in record_fields("article") if name in named]

@@ -199,6 +199,34 @@ class RunHealthMonitor(Monitor):
             f" ({outcome.share:.0%}, limit {limit:.0%}): {outcome.kinds_text()}",
         )
 
+    @monitors.name("layout drift")
+    def test_layout_drift(self):
+        """Articles read by the generic parser or through a fallback for a field their layout
+        states: the day golem.de changes its markup, this says which fields it touched."""
+        read = self.stats.get("newsarchive/read/articles", 0)
+        fell_back = self.stats.get("newsarchive/read/with_fallbacks", 0)
+        limit = self.setting("NEWSARCHIVE_MAX_FALLBACK_RATE", 0.05)
+        if not read or fell_back / read <= limit:
+            return
+        generic = self.stats.get("newsarchive/layout/generic", 0)
+        prefix = "newsarchive/fallback/"
+        fields = sorted(
+            (
+                (key.removeprefix(prefix), n)
+                for key, n in self.stats.items()
+                if key.startswith(prefix)
+            ),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        parts = [f"{generic} in no known layout"] if generic else []
+        if fields:
+            parts.append("fields from fallbacks: " + ", ".join(f"{f} {n}" for f, n in fields))
+        self.fail(
+            f"{fell_back} of {read} articles read through fallbacks (limit {limit:.0%}): "
+            + "; ".join(parts)
+            + " — golem.de's markup may have changed"
+        )
+
     @monitors.name("validation drops")
     def test_drop_rate(self):
         dropped = stat_total(self.stats, "newsarchive/dropped/")

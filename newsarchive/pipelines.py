@@ -138,11 +138,15 @@ class DatePipeline(_Pipeline):
             published_wall = parsed[0] if parsed and parsed[1] else None
         # How this page writes machine times (false "Z" or not), learnt from the one value
         # it also displays, then applied to values it does not display (dateModified).
-        reading = MachineReading()
+        # Where no value tells (no displayed date, or machine values that contradict it), the
+        # layout era's known habit decides.
+        reading = None
         for machine in raw.get("published_machine", []):
             reading = calibrate(published_wall, machine)
-            if reading.false_utc:
+            if reading is not None:
                 break
+        if reading is None:
+            reading = MachineReading(false_utc=bool(raw.get("jsonld_wall_clock")))
         published = resolve_instant(
             raw.get("published_display"), raw.get("published_machine", []), captured_at, reading
         )

@@ -149,6 +149,9 @@ SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsarchive.monitors.HealthSuite"]
 # still called healthy.
 NEWSARCHIVE_MAX_ERROR_RATE = 0.1
 NEWSARCHIVE_MAX_DROP_RATE = 0.05
+# The drift alarm: the run is unhealthy when more than this share of its articles was read
+# by the generic parser or needed a fallback for a field its layout states (a redesign).
+NEWSARCHIVE_MAX_FALLBACK_RATE = 0.05
 # Seconds between two status lines while a run works (pages, articles, queue, errors, and in
 # a backfill the months done and the time left); live on a terminal, plain lines in a log or
 # under cron. 0: none.

@@ -226,9 +226,7 @@ def test_site_prefix_test_agrees_with_the_host_test():
 
 def _walked_text(node: common.Node) -> str:
     """text_of as the Python walk reads it, without the shortcut through lexbor's text()."""
-    parts: list[str] = []
-    common._append_text(node, parts, None, False)
-    return "".join(parts)
+    return "".join(common._visible_text(node, None, False))
 
 
 @pytest.mark.parametrize(("name", "body"), PAGES, ids=[name for name, _ in PAGES])

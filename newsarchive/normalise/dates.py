@@ -152,8 +152,9 @@ class MachineReading:
         return parsed
 
 
-def calibrate(displayed: datetime | None, machine_value: str | None) -> MachineReading:
-    """Find out whether a page writes Berlin wall-clock time with a false "Z".
+def calibrate(displayed: datetime | None, machine_value: str | None) -> MachineReading | None:
+    """Find out whether a page writes Berlin wall-clock time with a false "Z"; None when
+    this value cannot tell (no "Z", or it agrees with the display neither way).
 
     The classic layout's JSON-LD does; the current layout's does not. Comparing the one
     value the page also displays tells us which, and the answer then holds for the page's
@@ -161,14 +162,14 @@ def calibrate(displayed: datetime | None, machine_value: str | None) -> MachineR
     """
     parsed = parse_machine(machine_value)
     if displayed is None or parsed is None or parsed.utcoffset() != timedelta(0):
-        return MachineReading()
+        return None
     as_utc = parsed.astimezone(UTC)
     if any(_same_minute(c.astimezone(UTC), as_utc) for c in _candidates(displayed)):
         return MachineReading(false_utc=False)
     wall_clock = parsed.replace(tzinfo=None, second=0, microsecond=0)
     if wall_clock == displayed.replace(second=0, microsecond=0):
         return MachineReading(false_utc=True)
-    return MachineReading()
+    return None
 
 
 def resolve_instant(

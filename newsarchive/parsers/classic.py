@@ -1,168 +1,86 @@
 """The classic golem.de article layout (years back until August 2025).
 
-Recognised by an `<article>` whose `header.cluster-header` holds the `hgroup h1` headline
-with `span.dh2` kicker and `span.dh1` title, and the `div.authors` byline.
+Stable signals: the `header.cluster-header` (or `paged-cluster-header`) with the `h1`
+headline of `span.dh2` kicker and `span.dh1` title, the `div.authors` byline and the
+`div.formatted` body. Inside the era the markup drifted: until 2023 the `h1` and the summary
+`p` sat directly in the header and the body's paragraphs directly in `div.formatted`; later
+an `hgroup` and `section` wrappers came. Selectors here ask for neither wrapper.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from newsarchive.parsers.common import (
-    Node,
-    RawArticle,
-    attr,
-    canonical_article_url,
-    css,
-    genre_from_byline,
-    has_class,
-    image,
-    jsonld_authors,
-    link_url,
-    opinion,
-    parse_count,
-    paywalled,
-    set_dates,
-    start_article,
-    text_of,
-    topics,
-    walk_body,
-)
+from newsarchive.parsers.common import Node, attr, css, has_class, link_url, text_of
+from newsarchive.parsers.template import LayoutParser
 
-LAYOUT = "classic"
-
-_ARTICLE = css("article")
-_HEADLINE = css("header.cluster-header hgroup h1, header.paged-cluster-header hgroup h1")
-_KICKER = css("span.dh2")
-_TITLE = css("span.dh1")
-_SUMMARY = css("header.cluster-header hgroup > p, header.paged-cluster-header hgroup > p")
-_BYLINE_TYPE = css("div.authors span.authors__type")
-_PUBDATE = css("div.authors time")
-_AUTHOR_LINKS = css("div.authors span.authors__name a")
-_AUTHOR_NAMES = css("div.authors span.authors__name")
-_HERO = css("figure.hero")
-_CAPTION = css("figcaption span.big-image-sub")
-_CREDIT = css("figcaption span.big-image-lic")
-_BODY = css("div.formatted")
-_COMMENTS_COUNT = css("a.comments-link")
-_COMMENTS_URL = css("#comments .dh1 a")
-_TOPICS = css("#breadcrumbs ul.tags__list a")
-_TEASER_WIDGETS = css("div.teaser-widget")
-_WIDGET_HEADER = css("div.header")
-_WIDGET_LINKS = css("a[href]")
-_WIDGET_KICKER = css("hgroup .head1")
-_WIDGET_TITLE = css("hgroup .head2")
-_NEXT_PAGE = css("a#atoc_next")
-_TOC_LINKS = css(".table-jtoc a[href]")
-_PAYWALL = css(".go-paywall, .paywall")
-_SPONSORED = css("header .go-label--sponsored, header .sponsored")
-_VIDEO_LINK = css("a[href*='video.golem.de']")
-
-RELATED_HEADINGS = ("Verwandte Artikel",)
-
-
-def find_article(root: Node) -> Node | None:
-    """The article element when the page is in this layout, else None."""
-    for article in _ARTICLE(root):
-        if not has_class(article, "go-article") and _HEADLINE.first(article) is not None:
-            return article
-    return None
-
-
+_HEADER = "header.cluster-header, header.paged-cluster-header"
 _BOILERPLATE_CLASSES = frozenset({"supplementary", "social-tools", "table-jtoc"})
+# Elements of the header whose paragraphs are no summary.
+_NOT_SUMMARY = frozenset({"h1", "ul", "ol", "aside", "nav", "figure"})
 
 
-def _is_boilerplate(element: Node, tag: str, classes: list[str]) -> bool:
-    if tag == "aside":  # ad tiles, job and seminar boxes
-        return True
-    element_id = attr(element, "id") or ""
-    if element_id.startswith("iqadtile"):
-        return True
-    if tag == "figure" and "Javascript" in (text_of(element) or ""):
-        return True  # "Bitte aktivieren Sie Javascript … Golem-pur-Angebot"
-    return not _BOILERPLATE_CLASSES.isdisjoint(classes)
+class Classic(LayoutParser):
+    name = "classic"
+    jsonld_wall_clock = True  # "2024-04-28T14:26:01Z" for 14:26 Berlin time (golem-facts)
+    signals: ClassVar = (css(_HEADER), css("div.authors"), css("div.formatted"), css("span.dh1"))
+    header = css(_HEADER)
+    headline = css("h1")
+    kicker = css("span.dh2")
+    title = css("span.dh1")
+    summary = css(", ".join(f"{h} p" for h in _HEADER.split(", ")))
+    byline_word = css("div.authors span.authors__type")
+    pubdate = css("div.authors time")
+    author_links = css("div.authors span.authors__name a")
+    author_names = css("div.authors span.authors__name")
+    hero = css("figure.hero")
+    body = css("div.formatted")
+    caption = css("figcaption span.big-image-sub")
+    credit = css("figcaption span.big-image-lic")
+    topics = css("#breadcrumbs ul.tags__list a")
+    comment_count = css("a.comments-link")
+    comments_url = css("#comments .dh1 a")
+    paywall_marker = css(".go-paywall, .paywall")
+    sponsored_marker = css("header .go-label--sponsored, header .sponsored")
+    next_page = css("a#atoc_next")
+    page_links = css(".table-jtoc a[href]")
+    teaser_blocks = css("div.teaser-widget")
+    teaser_heading = css("div.header")
+    teasers = css("a[href]")
+    teaser_kicker = css(".head1")
+    teaser_title = css(".head2")
+    _video_link = css("a[href*='video.golem.de']")
+
+    def rejects(self, article: Node) -> bool:
+        return has_class(article, "go-article")
+
+    def summary_of(self, article: Node) -> str | None:
+        """The header's first paragraph outside the headline, in or out of an `hgroup`."""
+        header = self.header.first(article)
+        for paragraph in self.summary(article) if header is not None else ():
+            ancestor = paragraph.parent
+            while ancestor is not None and ancestor is not header and ancestor != header:
+                if ancestor.tag in _NOT_SUMMARY or has_class(ancestor, "authors"):
+                    break
+                ancestor = ancestor.parent
+            else:
+                return text_of(paragraph)
+        return None
+
+    def is_boilerplate(self, element: Node, tag: str, classes: list[str]) -> bool:
+        if tag == "aside":  # ad tiles, job and seminar boxes
+            return True
+        if (attr(element, "id") or "").startswith("iqadtile"):
+            return True
+        if tag == "figure" and "Javascript" in (text_of(element) or ""):
+            return True  # "Bitte aktivieren Sie Javascript … Golem-pur-Angebot"
+        return not _BOILERPLATE_CLASSES.isdisjoint(classes)
+
+    def read_video(self, figure: Node, base: str) -> dict[str, Any] | None:
+        video = self._video_link.first(figure)
+        if video is None:
+            return None
+        return {"url": link_url(video, base), "title": text_of(video), "duration": text_of(figure)}
 
 
-def _figure_handler(raw: RawArticle, base: str):
-    def on_figure(figure: Node) -> None:
-        video = _VIDEO_LINK.first(figure)
-        if video is not None:
-            raw.videos.append(
-                {
-                    "url": link_url(video, base),
-                    "title": text_of(video),
-                    "duration": text_of(figure),
-                }
-            )
-            return
-        found = image(figure, base, _CAPTION, _CREDIT)
-        if found is not None:
-            raw.images.append(found)
-
-    return on_figure
-
-
-def _related(root: Node, base: str) -> list[dict[str, str | None]]:
-    related = []
-    for widget in _TEASER_WIDGETS(root):
-        heading = (text_of(_WIDGET_HEADER.first(widget)) or "").strip()
-        if heading not in RELATED_HEADINGS:
-            continue
-        for link in _WIDGET_LINKS(widget):
-            url = canonical_article_url(link_url(link, base) or "")
-            if url:
-                related.append(
-                    {
-                        "url": url,
-                        "kicker": text_of(_WIDGET_KICKER.first(link)),
-                        "title": text_of(_WIDGET_TITLE.first(link)),
-                    }
-                )
-    return related
-
-
-def _authors(root: Node, jsonld: dict[str, Any], base: str) -> list[dict[str, Any]]:
-    links = _AUTHOR_LINKS(root)
-    if links:
-        return [{"name": text_of(a), "url": link_url(a, base)} for a in links]
-    names = [text_of(span) for span in _AUTHOR_NAMES(root)]
-    if names:
-        return [{"name": name, "url": None} for name in names if name]
-    return jsonld_authors(jsonld)
-
-
-def parse(root: Node, article: Node, page_url: str) -> RawArticle:
-    """Raw fields of a classic article page (`article` from `find_article`)."""
-    raw, jsonld, base = start_article(root, page_url, LAYOUT)
-    headline = _HEADLINE.first(article)
-    kicker, title = _KICKER.first(headline), _TITLE.first(headline)
-    raw.kicker = text_of(kicker)
-    raw.title = text_of(title) if title is not None else text_of(headline)
-    raw.summary = text_of(_SUMMARY.first(article))
-    raw.genre = genre_from_byline(text_of(_BYLINE_TYPE.first(article)) or "")
-    raw.authors = _authors(article, jsonld, base)
-
-    pubdate = _PUBDATE.first(article)
-    set_dates(raw, pubdate, jsonld)
-
-    on_figure = _figure_handler(raw, base)
-    hero = _HERO.first(article)
-    if hero is not None:
-        on_figure(hero)
-    body = _BODY.first(article)
-    if body is not None:
-        raw.body = walk_body(body, is_boilerplate=_is_boilerplate, on_figure=on_figure)
-
-    raw.topics = topics(_TOPICS(root), root)
-    raw.paywall = paywalled(root, jsonld, _PAYWALL)
-    raw.opinion = opinion(root)
-    raw.sponsored = _SPONSORED.first(article) is not None
-    count = _COMMENTS_COUNT.first(root)
-    raw.comment_count = parse_count(text_of(count))
-    comments = _COMMENTS_URL.first(root)
-    raw.comments_url = link_url(comments, base)
-    raw.related = _related(root, base)
-    next_page = _NEXT_PAGE.first(root)
-    raw.next_page_url = link_url(next_page, base)
-    raw.page_urls = [link_url(a, base) for a in _TOC_LINKS(root)]
-    return raw
+LAYOUT = Classic()

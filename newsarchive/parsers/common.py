@@ -66,6 +66,11 @@ class RawArticle:
     related: list[dict[str, str | None]] = field(default_factory=list)
     next_page_url: str | None = None
     page_urls: list[str] = field(default_factory=list)
+    # Record fields read from a fallback (JSON-LD, meta tags, the generic extractor).
+    fallbacks: list[str] = field(default_factory=list)
+    # The layout era writes JSON-LD times as Berlin wall-clock with a false "Z": how to read
+    # them when the page displays no date to learn it from.
+    jsonld_wall_clock: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,16 +147,22 @@ def text_of(
     excluded = set(exclude(node)) if exclude is not None else None
     if excluded and node in excluded:
         return ""
+    return "".join(_visible_text(node, excluded, keep_breaks))
+
+
+def _visible_text(node: Node, excluded: set[Node] | None, keep_breaks: bool) -> list[str]:
+    """The text of `node`'s visible descendants, in document order.
+
+    Iterative, with an explicit stack of sibling iterators: a page nested thousands of
+    elements deep (hostile or broken) must not exhaust Python's recursion limit.
+    """
     parts: list[str] = []
-    _append_text(node, parts, excluded, keep_breaks)
-    return "".join(parts)
-
-
-def _append_text(
-    node: Node, parts: list[str], excluded: set[Node] | None, keep_breaks: bool
-) -> None:
-    """Append the text of `node`'s visible descendants, in document order."""
-    for child in node.iter(include_text=True):
+    stack = [node.iter(include_text=True)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
         tag = child.tag
         if tag == "-text":
             text = child.text_content
@@ -162,7 +173,8 @@ def _append_text(
         elif keep_breaks and tag == "br":
             parts.append("\n")
         elif not _hidden(tag, attr(child, "class")):
-            _append_text(child, parts, excluded, keep_breaks)
+            stack.append(child.iter(include_text=True))
+    return parts
 
 
 # An absolute http(s) URL that urljoin gives back unchanged (its urlsplit/urlunsplit round
@@ -285,13 +297,20 @@ def genre_from_byline(text: str | None) -> str | None:
 
 
 _JSONLD = css('script[type="application/ld+json"]')
-_META = {
-    "canonical": css('meta[name="twitter:url"], meta[property="og:url"]'),
-    "content_tier": css('meta[property="article:content_tier"]'),
-    "opinion": css('meta[property="article:opinion"]'),
-    "news_keywords": css('meta[name="news_keywords"]'),
-    "og_type": css('meta[property="og:type"]'),
-}
+# schema.org types a news page's main entity may have.
+_ARTICLE_TYPES = frozenset(
+    {
+        "NewsArticle",
+        "Article",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "ReviewNewsArticle",
+        "BackgroundNewsArticle",
+        "TechArticle",
+    }
+)
+_META_CANONICAL = css('meta[name="twitter:url"], meta[property="og:url"]')
 _LINK_CANONICAL = css('link[rel="canonical"]')
 
 
@@ -302,24 +321,23 @@ def news_article_jsonld(root: Node) -> dict[str, Any]:
             data = json.loads(script.text(deep=True, separator="", strip=False) or "")
         except ValueError:
             continue
-        for candidate in data if isinstance(data, list) else [data]:
-            if isinstance(candidate, dict) and candidate.get("@type") in (
-                "NewsArticle",
-                "Article",
-                "ReportageNewsArticle",
-            ):
+        candidates = data if isinstance(data, list) else [data]
+        if isinstance(data, dict) and isinstance(data.get("@graph"), list):
+            candidates = data["@graph"]
+        for candidate in candidates:
+            if not isinstance(candidate, dict):
+                continue
+            kinds = candidate.get("@type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if not _ARTICLE_TYPES.isdisjoint(k for k in kinds if isinstance(k, str)):
                 return candidate
     return {}
 
 
-def meta(root: Node, name: str) -> str | None:
-    element = _META[name].first(root)
-    return attr(element, "content") if element is not None else None
-
-
 def canonical_url(root: Node, page_url: str, jsonld: dict[str, Any]) -> str | None:
     """The page's own statement of its canonical URL, folded to page 1 on www.golem.de."""
-    stated = [meta(root, "canonical"), jsonld.get("mainEntityOfPage")]
+    meta = _META_CANONICAL.first(root)
+    stated = [attr(meta, "content") if meta is not None else None, jsonld.get("mainEntityOfPage")]
     link = _LINK_CANONICAL.first(root)
     if link is not None:
         stated.append(attr(link, "href"))
@@ -331,24 +349,6 @@ def canonical_url(root: Node, page_url: str, jsonld: dict[str, Any]) -> str | No
             if found:
                 return found
     return canonical_article_url(page_url)
-
-
-def paywalled(root: Node, jsonld: dict[str, Any], marker: Selector) -> bool:
-    tier = (meta(root, "content_tier") or "").strip().lower()
-    free_flag = jsonld.get("isAccessibleForFree")
-    if isinstance(free_flag, str):
-        free_flag = free_flag.strip().lower() != "false"
-    return (tier not in ("", "free")) or free_flag is False or marker.first(root) is not None
-
-
-def opinion(root: Node) -> bool:
-    return (meta(root, "opinion") or "").strip().lower() == "true"
-
-
-def keyword_topics(root: Node) -> list[str]:
-    """Fallback topics from `news_keywords` where the page has no tag list."""
-    raw = meta(root, "news_keywords") or ""
-    return [word.strip() for word in raw.split(",") if word.strip()]
 
 
 def start_article(root: Node, page_url: str, layout: str) -> tuple[RawArticle, dict[str, Any], str]:
@@ -373,22 +373,6 @@ def set_dates(raw: RawArticle, time: Node | None, jsonld: dict[str, Any]) -> Non
         jsonld.get("datePublished"),
     ]
     raw.modified_machine = [jsonld.get("dateModified")]
-
-
-def topics(links: list[Node], root: Node) -> list[str]:
-    """The tag list's words, or the `news_keywords` where the page lists none."""
-    return [word for word in (text_of(link) for link in links) if word] or keyword_topics(root)
-
-
-def jsonld_authors(jsonld: dict[str, Any]) -> list[dict[str, str | None]]:
-    authors = jsonld.get("author") or []
-    if isinstance(authors, dict):
-        authors = [authors]
-    return [
-        {"name": a.get("name"), "url": a.get("url")}
-        for a in authors
-        if isinstance(a, dict) and a.get("name")
-    ]
 
 
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
@@ -438,20 +422,16 @@ def walk_body(
     Boilerplate subtrees (ads, job boxes, teasers) are skipped whole; `is_boilerplate` gets
     each element with its tag and class tokens, read once. Figures go to `on_figure`
     (images, videos) and never become text; any other element that is not a block is a
-    wrapper (section, div) whose children are read in turn, at any depth.
+    wrapper (section, div) whose children are read in turn, at any depth. Iterative, like
+    `text_of`, so depth costs no recursion.
     """
     blocks: list[dict[str, Any]] = []
-    _append_blocks(container, blocks, is_boilerplate, on_figure)
-    return blocks
-
-
-def _append_blocks(
-    element: Node,
-    blocks: list[dict[str, Any]],
-    is_boilerplate: Boilerplate,
-    on_figure: Callable[[Node], None],
-) -> None:
-    for child in element.iter():
+    stack = [container.iter()]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
         tag = child.tag
         if tag in _HIDDEN_TAGS or tag[0] == "-":  # hidden, or a comment
             continue
@@ -468,7 +448,8 @@ def _append_blocks(
         if block is not None:
             blocks.append(block)
         else:
-            _append_blocks(child, blocks, is_boilerplate, on_figure)
+            stack.append(child.iter())
+    return blocks
 
 
 def has_class(element: Node, *names: str) -> bool:

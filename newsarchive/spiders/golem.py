@@ -38,6 +38,7 @@ from newsarchive.items import TeaserItem, article_item
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
     NotAnArticle,
+    PageTooDeep,
     RawArticle,
     is_complete,
     is_consent_wall,
@@ -53,6 +54,7 @@ from newsarchive.parsers.common import (
     canonical_article_url,
     page_number,
 )
+from newsarchive.parsers.generic import NAME as GENERIC
 from newsarchive.progress import BackfillProgress
 from newsarchive.state import parse_instant, store_for
 
@@ -424,7 +426,12 @@ class GolemSpider(scrapy.Spider):
             self.logger.warning("index page %s is no HTML page", response.url)
             self.month_read(response.meta.get("archive_month"))
             return
-        root = self.page_root(response)
+        try:
+            root = self.page_root(response)
+        except PageTooDeep as error:
+            self.count("newsarchive/index/too_deep")
+            self.logger.warning("index page %s refused: %s", response.url, error)
+            return
         if is_consent_wall(root):
             yield from self.consent_wall(response)
             return
@@ -561,7 +568,11 @@ class GolemSpider(scrapy.Spider):
             return NotAnArticle("not_html", "the response is no HTML page")
         if "dataloss" in response.flags or not is_complete(response.body):
             return NotAnArticle("truncated", "the page arrived incomplete")
-        return parse_page(self.page_root(response), response.url)
+        try:
+            root = self.page_root(response)
+        except PageTooDeep as error:
+            return NotAnArticle("too_deep", str(error))
+        return parse_page(root, response.url)
 
     def page_root(self, response: Response) -> Any:
         """The page's element tree, parsed once for both the parsers and the links.
@@ -596,7 +607,7 @@ class GolemSpider(scrapy.Spider):
             self.count(f"newsarchive/not_article/{page.reason}")
             self.logger.warning("no article from %s: %s", response.url, page.detail or page.reason)
             return
-        self.count(f"newsarchive/layout/{page.layout}")
+        self.count_reading(page)
         links = self.article_links(response)
         yield from self.follow_links(response, links)
         origin = {
@@ -613,6 +624,17 @@ class GolemSpider(scrapy.Spider):
             "requested_id": response.meta.get("article_id"),
         }
         yield from self.continue_article([page], origin)
+
+    def count_reading(self, page: RawArticle) -> None:
+        """Stats of how an article page was read, for the drift alarm (monitors.py)."""
+        self.count("newsarchive/read/articles")
+        self.count(f"newsarchive/layout/{page.layout}")
+        if page.fallbacks:
+            self.count("newsarchive/read/with_fallbacks")
+        if page.layout == GENERIC:
+            return  # every field of a generic record is a fallback: the layout count says it
+        for name in page.fallbacks:
+            self.count(f"newsarchive/fallback/{name}")
 
     def parse_later_page(self, response: Response, pages: list[RawArticle], origin: dict):
         if origin.get("capture") is not None:  # an archived page: read under its own URL
