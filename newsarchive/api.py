@@ -1,7 +1,8 @@
 """The offline door: one page's HTML in, the record a crawl would write out.
 
-It runs the spider's own callback and the crawl's own normalising pipelines on a response
-built from the given bytes, so there is one implementation with two doors.
+It reads the page and assembles the article with the functions the spider uses
+(`newsarchive.reading`), then runs the crawl's own normalising pipelines: one
+implementation, two doors.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from scrapy import Request
 from scrapy.exceptions import DropItem
-from scrapy.http import HtmlResponse
 
-from newsarchive.items import ArticleItem
+from newsarchive.parsers import NotAnArticle
 from newsarchive.pipelines import NORMALISING_PIPELINES, record_of
+from newsarchive.reading import Page, assemble, read_article
 
 
 class ExtractionError(ValueError):
@@ -36,22 +36,19 @@ def extract(
 
     `url` is where the page came from (it becomes `source_url`); `fetched_at` (default: now)
     is `crawled_at` and the base for relative dates on the page. For a multi-page article
-    this is the record of the given page alone (`page_count` 1); the crawl merges all pages.
-    Raises ExtractionError when the page is an article whose record fails validation.
+    this is the record of the given page alone (`page_count` from the pages it names); the
+    crawl merges all pages. Bytes are decoded as the page's BOM or meta charset says (UTF-8
+    where it says nothing). Raises ExtractionError when the page is an article whose record
+    fails validation.
     """
-    from newsarchive.spiders.golem import GolemSpider
-
-    body = html.encode("utf-8") if isinstance(html, str) else html
-    # The callback reads this one page: no links followed, no later pages fetched.
-    meta = {"fetched_at": fetched_at or datetime.now(UTC), "follow": False, "multipage": False}
-    request = Request(url, meta=meta)
-    response = HtmlResponse(url=url, body=body, request=request)
     if isinstance(html, str):
-        response = response.replace(encoding="utf-8")
-    items = [r for r in GolemSpider().parse_article(response) if isinstance(r, ArticleItem)]
-    if not items:
+        page = Page(url, html.encode("utf-8"), encoding="utf-8")
+    else:
+        page = Page(url, html)
+    raw = read_article(page).result
+    if isinstance(raw, NotAnArticle):
         return None
-    item = items[0]
+    item = assemble([raw], url, fetched_at or datetime.now(UTC))
     try:
         for pipeline in _pipelines():
             item = pipeline.process_item(item)

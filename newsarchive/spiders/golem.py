@@ -16,7 +16,6 @@ the pages state.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -34,17 +33,14 @@ from scrapy.utils.sitemap import Sitemap
 
 from newsarchive import sources
 from newsarchive.arguments import ARGUMENTS, parse_day, validate_run
-from newsarchive.items import TeaserItem, article_item
+from newsarchive.items import TeaserItem
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
     NotAnArticle,
     PageTooDeep,
     RawArticle,
-    is_complete,
     is_consent_wall,
     looks_like_html,
-    page_tree,
-    parse_page,
 )
 from newsarchive.parsers import index as index_pages
 from newsarchive.parsers.common import (
@@ -56,6 +52,7 @@ from newsarchive.parsers.common import (
 )
 from newsarchive.parsers.generic import NAME as GENERIC
 from newsarchive.progress import BackfillProgress
+from newsarchive.reading import Page, assemble, read_article, tree
 from newsarchive.state import parse_instant, store_for
 
 # Hosts whose URLs are the site's own and go to GOLEM_BASE_URL; everything else
@@ -106,6 +103,18 @@ def read_sitemap(body: bytes) -> tuple[Sitemap | None, bool]:
     return sitemap, True
 
 
+def page_of(response: Response) -> Page:
+    """A response as the page reader takes it: no Scrapy object goes further."""
+    encoding = response.encoding if isinstance(response, TextResponse) else "utf-8"
+    return Page(
+        url=response.url,
+        body=response.body,
+        status=response.status,
+        encoding=encoding,
+        complete="dataloss" not in response.flags,
+    )
+
+
 class GolemSpider(scrapy.Spider):
     name = "golem"
 
@@ -147,7 +156,6 @@ class GolemSpider(scrapy.Spider):
         # Links of articles read at the edge of the hop budget, kept in case a shorter way
         # to the article turns up (see article_requests); only in runs that follow links.
         self.held_links: dict[str, list[str]] = {}
-        self._page_root: tuple[Response, Any] | None = None
         self.sitemaps_from_indexes = 0
         # Months done of a backfill, for the progress line (newsarchive/progress.py).
         self.backfill_progress: BackfillProgress | None = None
@@ -427,7 +435,7 @@ class GolemSpider(scrapy.Spider):
             self.month_read(response.meta.get("archive_month"))
             return
         try:
-            root = self.page_root(response)
+            root = tree(page_of(response))
         except PageTooDeep as error:
             self.count("newsarchive/index/too_deep")
             self.logger.warning("index page %s refused: %s", response.url, error)
@@ -558,38 +566,6 @@ class GolemSpider(scrapy.Spider):
         self.article_settled(request.meta.get("article_id"))
 
     # --- article pages ------------------------------------------------------------------------
-    def read_article_page(self, response: Response) -> RawArticle | NotAnArticle:
-        """Raw fields of an article page, or why it yields no article."""
-        if response.status in (404, 410):
-            return NotAnArticle(f"http_{response.status}", "gone")
-        if response.status != 200:
-            return NotAnArticle(f"http_{response.status}", "captured with this status")
-        if not looks_like_html(response.body):
-            return NotAnArticle("not_html", "the response is no HTML page")
-        if "dataloss" in response.flags or not is_complete(response.body):
-            return NotAnArticle("truncated", "the page arrived incomplete")
-        try:
-            root = self.page_root(response)
-        except PageTooDeep as error:
-            return NotAnArticle("too_deep", str(error))
-        return parse_page(root, response.url)
-
-    def page_root(self, response: Response) -> Any:
-        """The page's element tree, parsed once for both the parsers and the links.
-
-        A UTF-8 page is parsed from its bytes; a page in another encoding from the text
-        Scrapy decoded (headers, BOM, meta charset, as it decides).
-        """
-        cached = self._page_root
-        if cached is not None and cached[0] is response:
-            return cached[1]
-        utf8 = not isinstance(response, TextResponse) or (
-            codecs.lookup(response.encoding).name == "utf-8"
-        )
-        root = page_tree(response.body if utf8 else response.text)
-        self._page_root = (response, root)
-        return root
-
     def parse_article(self, response: Response) -> Iterator[Any]:
         """The article of an article page (after its further pages), and its related links.
 
@@ -599,7 +575,8 @@ class GolemSpider(scrapy.Spider):
         @filled id url title summary authors body images topics layout
         """
         self.article_settled(response.meta.get("article_id"))
-        page = self.read_article_page(response)
+        reading = read_article(page_of(response))
+        page = reading.result
         if isinstance(page, NotAnArticle):
             if page.reason == "consent_wall":
                 yield from self.consent_wall(response)
@@ -608,7 +585,7 @@ class GolemSpider(scrapy.Spider):
             self.logger.warning("no article from %s: %s", response.url, page.detail or page.reason)
             return
         self.count_reading(page)
-        links = self.article_links(response)
+        links = self.article_links(response, reading.root)
         yield from self.follow_links(response, links)
         origin = {
             "url": response.url,
@@ -644,7 +621,7 @@ class GolemSpider(scrapy.Spider):
             except sources.ArchiveResponseError as error:
                 yield from self.article_failed(origin, f"page {len(pages) + 1}: {error}")
                 return
-        page = self.read_article_page(response)
+        page = read_article(page_of(response)).result
         if isinstance(page, NotAnArticle) or page.id != pages[0].id:
             reason = page.reason if isinstance(page, NotAnArticle) else "another article"
             yield from self.article_failed(origin, f"page {len(pages) + 1}: {reason}")
@@ -666,13 +643,9 @@ class GolemSpider(scrapy.Spider):
                 return
             yield self.later_page_request(next_url, pages, origin)
             return
-        page_count = len(pages)
-        if page_count == 1 and len(set(map(page_number, last.page_urls))) > 1:
-            # The one-page view (cookie golem_multipage=single) still lists the page links.
-            page_count = len(set(map(page_number, last.page_urls)))
-        if page_count > 1:
+        item = assemble(pages, origin["url"], origin["fetched_at"])
+        if item.page_count > 1:
             self.count("newsarchive/multipage_articles")
-        item = article_item(pages, origin["url"], origin["fetched_at"], page_count=page_count)
         item.raw.update(
             lastmod=origin["lastmod"],
             forced=origin["forced"],
@@ -693,22 +666,19 @@ class GolemSpider(scrapy.Spider):
             return 0
         return self.setting("NEWSARCHIVE_FOLLOW_HOPS", 1, "getint")
 
-    def article_links(self, response: Response) -> list[str] | None:
+    def article_links(self, response: Response, root: Any) -> list[str] | None:
         """The canonical URLs of the articles a page links to, in a run that follows links
         (None in one that does not: nothing to follow, nothing to keep)."""
         if not response.meta.get("follow", True) or self.hop_budget == 0:
             return None
-        links = index_pages.links(self.page_root(response), response.url)
+        links = index_pages.links(root, response.url)
         canonical = {canonical_article_url(u) for u in links if self.is_site_url(u)}
         own = response.meta.get("article_id")
         return sorted(url for url in canonical if url and article_id(url) != own)
 
-    def follow_links(
-        self, response: Response, links: list[str] | None = None
-    ) -> Iterator[scrapy.Request]:
-        """Related and next-read articles, while the hop budget of the run lasts (`links`:
-        the page's `article_links`, when the caller has them already)."""
-        links = links if links is not None else self.article_links(response)
+    def follow_links(self, response: Response, links: list[str] | None) -> Iterator[scrapy.Request]:
+        """Related and next-read articles (the page's `article_links`), while the hop budget
+        of the run lasts."""
         if links is None:
             return
         yield from self.follow_article_links(
@@ -848,7 +818,7 @@ class GolemSpider(scrapy.Spider):
             self.logger.error("capture %s unreadable: %s", capture.key, error)
             yield from self.next_capture(origin)
             return
-        page = self.read_article_page(page_response)
+        page = read_article(page_of(page_response)).result
         if isinstance(page, NotAnArticle):
             self.count(f"newsarchive/not_article/{page.reason}")
             self.logger.warning(
@@ -859,7 +829,7 @@ class GolemSpider(scrapy.Spider):
             )
             yield from self.next_capture(origin)
             return
-        self.count(f"newsarchive/layout/{page.layout}")
+        self.count_reading(page)
         yield from self.continue_article([page], origin)
 
     def capture_failed(self, failure) -> Iterator[Any]:
