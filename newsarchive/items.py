@@ -120,7 +120,6 @@ def article_item(
             "fetched_at": fetched_at,
             "published_display": first.published_display,
             "published_machine": first.published_machine,
-            "modified_display": first.modified_display,
             "modified_machine": first.modified_machine,
             "jsonld_wall_clock": first.jsonld_wall_clock,
         },

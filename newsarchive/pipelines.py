@@ -28,8 +28,8 @@ from newsarchive.normalise.dates import (
     calibrate,
     format_instant,
     format_utc,
+    instant_of,
     parse_german_wallclock,
-    resolve_instant,
     warm_up,
 )
 from newsarchive.normalise.text import clean_code, clean_lines, clean_text, count_words
@@ -132,10 +132,9 @@ class DatePipeline(_Pipeline):
         # Relative dates on the page ("heute") speak of the day it was captured.
         captured_at: datetime = raw.get("captured_at") or fetched_at
         adapter["captured_at"] = format_utc(captured_at)
-        published_wall = None
-        if raw.get("published_display"):
-            parsed = parse_german_wallclock(raw["published_display"], captured_at)
-            published_wall = parsed[0] if parsed and parsed[1] else None
+        display = raw.get("published_display")
+        shown = parse_german_wallclock(display, captured_at) if display else None
+        published_wall = shown[0] if shown and shown[1] else None
         # How this page writes machine times (false "Z" or not), learnt from the one value
         # it also displays, then applied to values it does not display (dateModified).
         # Where no value tells (no displayed date, or machine values that contradict it), the
@@ -147,12 +146,9 @@ class DatePipeline(_Pipeline):
                 break
         if reading is None:
             reading = MachineReading(false_utc=bool(raw.get("jsonld_wall_clock")))
-        published = resolve_instant(
-            raw.get("published_display"), raw.get("published_machine", []), captured_at, reading
-        )
-        modified = resolve_instant(
-            raw.get("modified_display"), raw.get("modified_machine", []), captured_at, reading
-        )
+        published = instant_of(shown, raw.get("published_machine", []), reading)
+        # No page displays its update: the machine values alone say when it was.
+        modified = instant_of(None, raw.get("modified_machine", []), reading)
         if published is None:
             self.count("newsarchive/dates/unreadable_published")
         adapter["published"] = format_instant(published)

@@ -155,7 +155,7 @@ def parse_instant(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -461,10 +461,6 @@ class RefetchPolicy:
         if young and now - known.last_checked >= self.recheck_interval:
             return True, "recheck"
         return False, "unchanged"
-
-
-def open_store(folder: str | Path | None) -> StateStore | None:
-    return StateStore(folder) if folder else None
 
 
 _STORES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -137,7 +137,7 @@ def warc_date(instant: datetime) -> str:
 
 
 def parse_warc_date(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def _text(value: bytes | str) -> str:
@@ -521,7 +521,6 @@ class WarcArchive:
         # (URL, Range) → the original records range requests were answered with.
         self.by_range: dict[tuple[str, str], deque[StoredRange]] = defaultdict(deque)
         self.records = 0
-        self.files_read = 0
         self.problems: list[str] = []
         self.served: set[tuple[str, int]] = set()
         self._handles: dict[str, IO[bytes]] = {}
@@ -588,8 +587,6 @@ class WarcArchive:
                 found,
                 str(error).strip() or type(error).__name__,
             )
-        else:
-            self.files_read += 1
         self.records += found
 
     def _add_range(self, path: str, headers: Any, block: bytes, members: dict) -> int:

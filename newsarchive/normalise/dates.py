@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -112,7 +112,7 @@ def parse_machine(value: str | None) -> datetime | None:
         return None
     value = value.strip()
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed
@@ -178,14 +178,26 @@ def resolve_instant(
     fetched_at: datetime,
     reading: MachineReading | None = None,
 ) -> datetime | None:
+    """The instant a displayed date (relative to `fetched_at`) and machine values stand for
+    (see `instant_of`)."""
+    shown = parse_german_wallclock(displayed, fetched_at) if displayed else None
+    return instant_of(shown, machine_values, reading)
+
+
+def instant_of(
+    shown: tuple[datetime, bool] | None,
+    machine_values: list[str | None],
+    reading: MachineReading | None = None,
+) -> datetime | None:
     """The instant a date stands for: the display wins, a machine value lends its seconds.
 
-    `machine_values` are tried in order (e.g. `<time datetime>` first, then JSON-LD). With
-    no displayed date the first readable machine value is taken as it is written (read
-    through `reading`, so a false "Z" known from elsewhere on the page is corrected).
+    `shown` is the displayed date as `parse_german_wallclock` read it. `machine_values` are
+    tried in order (e.g. `<time datetime>` first, then JSON-LD). With no displayed date the
+    first readable machine value is taken as it is written (read through `reading`, so a
+    false "Z" known from elsewhere on the page is corrected).
     """
     reading = reading or MachineReading()
-    parsed_display = parse_german_wallclock(displayed, fetched_at) if displayed else None
+    parsed_display = shown
     machines = [m for m in (reading.instant(v) for v in machine_values) if m is not None]
     if parsed_display is None:
         return machines[0].astimezone(BERLIN) if machines else None
@@ -211,7 +223,3 @@ def format_instant(value: datetime | None) -> str | None:
 def format_utc(value: datetime) -> str:
     """ISO 8601 UTC with a "Z", the form of crawl-time fields (crawled_at, seen_at)."""
     return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def berlin_date(value: datetime) -> date:
-    return value.astimezone(BERLIN).date()

@@ -52,7 +52,6 @@ class RawArticle:
     genre: str | None = None
     published_display: str | None = None
     published_machine: list[str | None] = field(default_factory=list)
-    modified_display: str | None = None
     modified_machine: list[str | None] = field(default_factory=list)
     body: list[dict[str, Any]] = field(default_factory=list)
     images: list[dict[str, str | None]] = field(default_factory=list)
