@@ -27,8 +27,8 @@ from selectolax.lexbor import LexborHTMLParser
 import newsarchive
 from newsarchive import schema
 from newsarchive.parsers import MAX_DEPTH, nesting_depth, page_tree
+from tests.expected import CLASSIC, CURRENT
 from tests.helpers import SHARED_PAGES, assert_same_fields, run_crawl
-from tests.test_fixtures import CLASSIC, CURRENT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
