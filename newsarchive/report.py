@@ -276,13 +276,7 @@ def line_chart(
             f'<text x="{WIDTH - 140}" y="{20 + 14 * index}" font-size="11" fill="{colour}">'
             f"{esc(series_name)}</text>"
         )
-    every = max(1, len(labels) // 10)
-    for n, label in enumerate(labels):
-        if n % every == 0:
-            shapes.append(
-                f'<text x="{PAD + n * step:.1f}" y="{HEIGHT - PAD + 20}" font-size="10">'
-                f"{esc(label)}</text>"
-            )
+    shapes += axis_labels(labels, lambda n: PAD + n * step, HEIGHT - PAD + 20)
     return figure(name, title, caption, WIDTH, HEIGHT, "".join(shapes))
 
 
@@ -311,14 +305,18 @@ def grid_chart(
                 f'data-label="{esc(row_name)} {esc(labels[c])}" data-value="{value}"><title>'
                 f"{esc(row_name)}, {esc(labels[c])}: {value}</title></rect>"
             )
-    every = max(1, len(labels) // 10)
-    for c, label in enumerate(labels):
-        if c % every == 0:
-            shapes.append(
-                f'<text x="{left + c * cell_w:.1f}" y="{height - 8}" font-size="10">'
-                f"{esc(label)}</text>"
-            )
+    shapes += axis_labels(labels, lambda c: left + c * cell_w, height - 8)
     return figure(name, title, caption, WIDTH, height, "".join(shapes))
+
+
+def axis_labels(labels: list[str], x_of, y: float) -> list[str]:
+    """About ten labels under a chart's x axis, every n-th of `labels` at `x_of(n)`."""
+    every = max(1, len(labels) // 10)
+    return [
+        f'<text x="{x_of(n):.1f}" y="{y}" font-size="10">{esc(label)}</text>'
+        for n, label in enumerate(labels)
+        if n % every == 0
+    ]
 
 
 def figure(name: str, title: str, caption: str, width: int, height: float, body: str) -> str:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,15 @@ def assert_same_fields(record: dict[str, Any], expected: dict[str, Any]) -> None
         if record.get(name) != value
     }
     assert not mismatched, json.dumps(mismatched, ensure_ascii=False, indent=1)[:4000]
+
+
+def wait_for_records(folder: Path, count: int, timeout: float = 60) -> None:
+    """Until a running crawl has `count` article records on disk in `folder`, counting the
+    file it is still writing (in `unfinished/` until the run closes it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = [*folder.glob("*-articles.jsonl"), *folder.glob("unfinished/*-articles.jsonl")]
+        if sum(len(read_jsonl(p)) for p in files if p.exists()) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no {count} records in {folder} within {timeout} s")

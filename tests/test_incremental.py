@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from newsarchive.commands.crawl import EXIT_LOCKED, RunLock
-from tests.helpers import assert_same_fields, collect, read_jsonl, run_crawl, start_crawl
+from tests.helpers import (
+    assert_same_fields,
+    collect,
+    run_crawl,
+    start_crawl,
+    wait_for_records,
+)
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 from tests.test_crawl import FAST
@@ -28,15 +34,6 @@ def article_paths(server, since: int = 0) -> list[str]:
     return [
         p for _, p, _ in server.requests[since:] if p.startswith("/news/") and p.endswith(".html")
     ]
-
-
-def wait_for_records(folder: Path, count: int, timeout: float = 60) -> None:
-    """Until a running crawl has written `count` article records into `folder`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sum(len(read_jsonl(p)) for p in folder.glob("*-articles.jsonl")) >= count:
-            return
-        time.sleep(0.05)
 
 
 def test_second_run_fetches_only_new_and_changed_articles(tmp_path):
@@ -98,7 +95,7 @@ def test_killed_run_loses_nothing_and_the_rerun_completes(tmp_path):
         )
         # A run's files are written in unfinished/ and moved into the folder when complete.
         articles = tmp_path / "killed" / "unfinished"
-        wait_for_records(articles, 25)
+        wait_for_records(tmp_path / "killed", 25)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=30)
         killed = collect(tmp_path, folder=articles)
@@ -244,7 +241,7 @@ def test_jobdir_pause_and_resume(tmp_path):
             "since=2024-01-01",
             settings=fast(server, tmp_path / "paused", **settings),
         )
-        wait_for_records(tmp_path / "paused" / "unfinished", 10)
+        wait_for_records(tmp_path / "paused", 10)
         crawl.send_signal(signal.SIGINT)  # Scrapy's pause: finish in-flight, keep the queue
         crawl.wait(timeout=60)
         paused = collect(tmp_path, folder=tmp_path / "paused")

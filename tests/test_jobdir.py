@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from newsarchive.dupefilter import has_pending
-from tests.helpers import collect, read_jsonl, run_crawl, start_crawl
+from tests.helpers import collect, read_jsonl, run_crawl, start_crawl, wait_for_records
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 from tests.test_incremental import fast
-
-
-def wait_for_records(folder: Path, count: int, timeout: float = 60) -> None:
-    """Until a running crawl has `count` article records on disk in `folder`, counting the
-    file it is still writing (in `unfinished/` until the run closes it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        files = [*folder.glob("*-articles.jsonl"), *folder.glob("unfinished/*-articles.jsonl")]
-        if sum(len(read_jsonl(p)) for p in files if p.exists()) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no {count} records in {folder} within {timeout} s")
 
 
 def index_paths(server, since: int) -> list[str]:
