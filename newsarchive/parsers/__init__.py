@@ -140,5 +140,5 @@ def parse_page(root: Node, url: str) -> RawArticle | NotAnArticle:
         return NotAnArticle("consent_wall", "consent interstitial instead of the page")
     jsonld = news_article_jsonld(root)
     if canonical_url(root, url, jsonld) and Structured.of(root, jsonld).is_article():
-        return generic.parse(root, url)
+        return generic.parse(root, url, jsonld)
     return NotAnArticle("not_article", "no article markup")

@@ -24,7 +24,7 @@ class Classic(LayoutParser):
     name = "classic"
     jsonld_wall_clock = True  # "2024-04-28T14:26:01Z" for 14:26 Berlin time (golem-facts)
     signals: ClassVar = (css(_HEADER), css("div.authors"), css("div.formatted"), css("span.dh1"))
-    header = css(_HEADER)
+    header: ClassVar = css(_HEADER)  # the summary is the header's first free paragraph
     headline = css("h1")
     kicker = css("span.dh2")
     title = css("span.dh1")

@@ -350,14 +350,16 @@ def canonical_url(root: Node, page_url: str, jsonld: dict[str, Any]) -> str | No
     return canonical_article_url(page_url)
 
 
-def start_article(root: Node, page_url: str, layout: str) -> tuple[RawArticle, dict[str, Any], str]:
+def start_article(
+    root: Node, page_url: str, layout: str, jsonld: dict[str, Any] | None = None
+) -> tuple[RawArticle, dict[str, Any], str]:
     """What every layout parser starts from: the raw article with its canonical URL, id and
     page number, the page's JSON-LD, and the base links resolve against.
 
     That base is the canonical URL, not wherever the page was served from (a replica, a
     file), so records name golem.de's own URLs.
     """
-    jsonld = news_article_jsonld(root)
+    jsonld = news_article_jsonld(root) if jsonld is None else jsonld
     url = canonical_url(root, page_url, jsonld)
     raw = RawArticle(layout=layout, url=url, id=article_id(url), page=page_number(page_url))
     return raw, jsonld, url or SITE

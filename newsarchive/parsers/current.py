@@ -45,7 +45,6 @@ class Current(LayoutParser):
         css(".go-article-header__meta, .go-article-header__authors"),
         css(".go-richtext"),
     )
-    header = css("header.go-article-header")
     headline = css("header.go-article-header h1, h1")
     kicker = css("span.go-article-header__kicker")
     title = css("span.go-article-header__title")

@@ -93,9 +93,10 @@ def body_text(root: Node, raw: RawArticle) -> list[dict[str, Any]]:
     return _without_repeated_title(body_blocks(root.html or ""), raw)
 
 
-def parse(root: Node, page_url: str) -> RawArticle:
-    """Raw fields of an article page read from its structured data and main text."""
-    raw, jsonld, _ = start_article(root, page_url, NAME)
+def parse(root: Node, page_url: str, jsonld: dict[str, Any] | None = None) -> RawArticle:
+    """Raw fields of an article page read from its structured data and main text (`jsonld`:
+    the page's JSON-LD article where the caller has read it already)."""
+    raw, jsonld, _ = start_article(root, page_url, NAME, jsonld)
     data = Structured.of(root, jsonld)
     raw.kicker, raw.title = data.headline()
     if not raw.title:

@@ -38,10 +38,6 @@ from newsarchive.parsers.structured import Structured, paywall
 RELATED_HEADINGS = ("Verwandte Artikel",)
 
 
-def _none(_: Node) -> list[Node]:
-    return []
-
-
 class LayoutParser:
     """One layout era of golem.de article pages. Subclasses set the selectors below."""
 
@@ -51,7 +47,6 @@ class LayoutParser:
     signals: ClassVar[tuple[Selector, ...]] = ()
     min_signals: ClassVar[int] = 2
     # The head: all relative to the article element.
-    header: ClassVar[Selector]
     headline: ClassVar[Selector]
     kicker: ClassVar[Selector]
     title: ClassVar[Selector]

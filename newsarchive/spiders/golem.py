@@ -192,7 +192,7 @@ class GolemSpider(scrapy.Spider):
     # --- settings-derived values ------------------------------------------------------------
     def setting(self, name: str, default: Any = None, kind: str = "get") -> Any:
         """A setting read as `kind` ("getint", "getbool", …: `-s` gives strings), or the
-        default when the spider runs without a crawler (offline extraction)."""
+        default when the spider runs without a crawler (as unit tests make it)."""
         crawler = getattr(self, "crawler", None)
         if crawler is None:
             return default
