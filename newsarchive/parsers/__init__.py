@@ -25,10 +25,12 @@ from newsarchive.parsers.common import (
     text_of,
 )
 from newsarchive.parsers.structured import Structured
-from newsarchive.parsers.template import LayoutParser
+from newsarchive.parsers.template import LayoutParser, TeaserLayout
 
 # Newest first: a page carrying both sets of markup is read as the newer era.
 LAYOUTS: tuple[LayoutParser, ...] = (current.LAYOUT, classic.LAYOUT)
+# Index pages: every era's teasers are read, in page order, whichever markup each one has.
+TEASER_LAYOUTS: tuple[TeaserLayout, ...] = (current.TEASERS, classic.TEASERS)
 
 # Nesting deeper than this is no golem.de page (theirs nest about 200 deep, counting
 # unclosed svg paths). lexbor's HTML5 tree building costs time quadratic in depth (5,000
@@ -52,6 +54,7 @@ __all__ = [
     "NotAnArticle",
     "PageTooDeep",
     "RawArticle",
+    "TEASER_LAYOUTS",
     "page_tree",
     "parse_page",
     "is_complete",

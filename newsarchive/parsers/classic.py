@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from newsarchive.parsers.common import Node, attr, css, has_class, link_url, text_of
-from newsarchive.parsers.template import LayoutParser
+from newsarchive.parsers.template import LayoutParser, TeaserLayout
 
 _HEADER = "header.cluster-header, header.paged-cluster-header"
 _BOILERPLATE_CLASSES = frozenset({"supplementary", "social-tools", "table-jtoc"})
@@ -83,4 +83,17 @@ class Classic(LayoutParser):
         return {"url": link_url(video, base), "title": text_of(video), "duration": text_of(figure)}
 
 
+class ClassicTeasers(TeaserLayout):
+    """Classic index pages: `ol.list-articles` items with an `hgroup` headline."""
+
+    name = "classic"
+    teaser = css("ol.list-articles > li")
+    link = css("header a[href]")
+    kicker = css("hgroup .head1")
+    title = css("hgroup .head2, hgroup .head4")
+    summary = css("li > p")
+    next_page = css("a#atoc_next, a.next[href]")
+
+
 LAYOUT = Classic()
+TEASERS = ClassicTeasers()

@@ -19,7 +19,7 @@ from newsarchive.parsers.common import (
     link_url,
     text_of,
 )
-from newsarchive.parsers.template import LayoutParser
+from newsarchive.parsers.template import LayoutParser, TeaserLayout
 
 _BOILERPLATE_TAGS = frozenset({"header", "article", "nav", "aside", "footer", "hr"})
 _BOILERPLATE_CLASSES = frozenset(
@@ -89,4 +89,17 @@ class Current(LayoutParser):
         }
 
 
+class CurrentTeasers(TeaserLayout):
+    """Current index pages: `article.go-teaser` cards."""
+
+    name = "current"
+    teaser = css("article.go-teaser")
+    link = css("a.go-teaser__link")
+    kicker = css(".go-teaser__kicker")
+    title = css(".go-teaser__title")
+    summary = css(".go-teaser__text")
+    next_page = css("li.go-pagination__item--next a[href]")
+
+
 LAYOUT = Current()
+TEASERS = CurrentTeasers()

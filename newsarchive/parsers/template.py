@@ -7,17 +7,22 @@ chain: the layout's markup → JSON-LD → meta tags (`structured.py`). A field 
 anything but the layout's markup is named in `RawArticle.fallbacks`, so each record says
 how it was read and the drift alarm can count it.
 
-Adding an era: a module with a subclass that overrides what changed (selectors, hooks),
-and one line in `parsers.LAYOUTS`.
+Index pages follow the same pattern: `TeaserLayout` reads a teaser, and each era's module
+names its teaser markup in a subclass.
+
+Adding an era: a module with a subclass of each that overrides what changed (selectors,
+hooks), and one line each in `parsers.LAYOUTS` and `parsers.TEASER_LAYOUTS`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from newsarchive.parsers import generic
 from newsarchive.parsers.common import (
+    SPONSORED_LABEL,
     Node,
     RawArticle,
     Selector,
@@ -229,3 +234,80 @@ class LayoutParser:
                         }
                     )
         return related
+
+
+@dataclass
+class RawTeaser:
+    """One teaser of an index page, as the page shows it."""
+
+    block: str | None
+    url: str
+    kicker: str | None
+    title: str | None
+    summary: str | None
+    image: dict[str, Any] | None
+
+
+_BLOCK_HEADING = css("[class*='go-teaser-block__heading']")
+
+
+class TeaserLayout:
+    """One era's teaser markup on index pages (home, ticker, archive and topic pages).
+
+    Subclasses set the selectors, all relative to the teaser element; `teaser` finds the
+    teaser elements themselves.
+    """
+
+    name: ClassVar[str]
+    teaser: ClassVar[Selector]
+    link: ClassVar[Selector]
+    kicker: ClassVar[Selector]
+    title: ClassVar[Selector]
+    summary: ClassVar[Selector]
+    # The link to an index page's next page (relative to the root).
+    next_page: ClassVar[Selector]
+
+    def read(self, teaser: Node, base: str) -> RawTeaser | None:
+        """The teaser's fields, or None when it links to no article."""
+        link = self.link.first(teaser)
+        url = canonical_article_url(link_url(link, base) or "") if link is not None else None
+        if not url:
+            return None
+        return RawTeaser(
+            block=block_heading(teaser),
+            url=url,
+            kicker=text_of(self.kicker.first(teaser), exclude=SPONSORED_LABEL),
+            title=text_of(self.title.first(teaser)),
+            summary=text_of(self.summary.first(teaser)),
+            # Teaser images carry caption and credit only in the alt text ("C (Bild: X) X").
+            image=image(teaser, base),
+        )
+
+
+def _child_heading(node: Node) -> Node | None:
+    """A classic block's heading: its first child with class "header", or h2 or h3."""
+    for child in node.iter():
+        if child.tag in ("h2", "h3") or (
+            child.is_element_node and "header" in (attr(child, "class") or "").split()
+        ):
+            return child
+    return None
+
+
+def block_heading(teaser: Node) -> str | None:
+    """The heading of the nearest enclosing block that has one.
+
+    Shared by every era: a block is recognised by what it contains (a current
+    `go-teaser-block` with its heading, or a heading child), so a page mixing eras' blocks
+    still names each teaser's block.
+    """
+    ancestor = teaser.parent
+    while ancestor is not None and ancestor.tag not in ("body", "html"):
+        classes = (attr(ancestor, "class") or "").split()
+        if "go-teaser-block" in classes:
+            return text_of(_BLOCK_HEADING.first(ancestor))
+        heading = _child_heading(ancestor)
+        if heading is not None and (text_of(heading) or "").strip():
+            return text_of(heading)
+        ancestor = ancestor.parent
+    return None
