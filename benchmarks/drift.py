@@ -1,14 +1,14 @@
 """`python -m benchmarks.drift`: how each page reads under each markup mutation.
 
 For every page of the drift tests (real pages where `../shared` is present, and fixtures) and
-every mutation family of `tests/test_drift.py`, one line: the fields that stay exact, the
+every mutation family of `tests/mutations.py`, one line: the fields that stay exact, the
 fields named in `fallbacks`, and the fields that differ from the expected record without a
 fallback (lost: empty). The tests assert the promise; this prints the detail behind it.
 """
 
 from __future__ import annotations
 
-from tests.test_drift import DERIVED, MUTATIONS, PAGES, _comparable, _dump, _load, extract
+from tests.mutations import DERIVED, MUTATIONS, PAGES, comparable, dump, extract, load
 
 SKIP = {"fallbacks", "crawled_at", "captured_at", "source_url"}
 
@@ -21,7 +21,7 @@ def describe(record: dict | None, expected: dict) -> tuple[int, list[str], list[
     for name in expected:
         if name in SKIP:
             continue
-        if _comparable(record, name) == _comparable(expected, name):
+        if comparable(record, name) == comparable(expected, name):
             exact += 1
             continue
         base = next((b for b, derived in DERIVED.items() if name in derived), name)
@@ -35,10 +35,10 @@ def main() -> None:
     for name, body, expected, url in PAGES:
         compared = len([n for n in expected if n not in SKIP])
         for mutation in [None, *MUTATIONS]:
-            doc = _load(body)
+            doc = load(body)
             if mutation is not None and not mutation.apply(doc, 0):
                 continue
-            exact, fallbacks, lost = describe(extract(_dump(doc), url), expected)
+            exact, fallbacks, lost = describe(extract(dump(doc), url), expected)
             family = mutation.family if mutation else "(unchanged)"
             detail = ", ".join(fallbacks) or "-"
             if lost:

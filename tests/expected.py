@@ -97,3 +97,62 @@ CURRENT = {
     "comments_url": None,
     "layout": "current",
 }
+
+
+CLASSIC_2023 = {
+    "id": "300404",
+    "url": "https://www.golem.de/news/rechenzentren-abwaerme-heizt-bald-ein-ganzes-wohnviertel-2303-300404.html",
+    "kicker": "Rechenzentren",
+    "title": "Abwärme heizt bald ein ganzes Wohnviertel",
+    "headline": "Rechenzentren: Abwärme heizt bald ein ganzes Wohnviertel",
+    "summary": "Ein Rechenzentrum in Nordhessen liefert seine Abwärme an 400 Haushalte. Die Stadtwerke sprechen von einem Modell für andere Kommunen.",
+    "authors": [
+        {"name": "Lena Beispielhof", "url": "https://www.golem.de/specials/autor-lena-beispielhof/"}
+    ],
+    "genre": None,
+    # Shown "16. März 2023, 10:42 Uhr" (winter time); JSON-LD's false "Z" read as Berlin time.
+    "published": "2023-03-16T10:42:19+01:00",
+    "modified": "2023-03-16T15:03:55+01:00",
+    "body": [
+        {
+            "type": "paragraph",
+            "text": "Seit dem Winter fließt warmes Wasser aus dem Rechenzentrum am Stadtrand in das neue Nahwärmenetz. Bis zu 400 Haushalte sollen damit ihre Heizung betreiben.",
+        },
+        {
+            "type": "paragraph",
+            "text": "Die Server erzeugen rund um die Uhr Wärme von etwa 35 Grad. Eine Großwärmepumpe hebt sie auf 70 Grad an, bevor sie in die Leitungen geht.",
+        },
+        {"type": "heading", "text": "Was die Anlage kostet"},
+        {
+            "type": "paragraph",
+            "text": "Die Stadtwerke nennen Baukosten von 2,1 Millionen Euro; ein Förderprogramm des Landes trägt knapp die Hälfte.",
+        },
+    ],
+    "images": [
+        {
+            "url": "https://www.golem.de/2303/300404-77001-77000_rc.jpg",
+            "caption": "Wärmetauscher im Keller des Rechenzentrums",
+            "credit": "Kai Muster/CC-BY-SA 3.0",
+        }
+    ],
+    "videos": [],
+    "topics": ["Rechenzentrum", "Energie", "Nachhaltigkeit"],
+    # JSON-LD says isAccessibleForFree "False" (golem pur); the content tier says free.
+    "paywall": False,
+    "opinion": False,
+    "sponsored": False,
+    "page_count": 1,
+    "comment_count": 23,
+    "comments_url": "https://forum.golem.de/kommentare/wissenschaft/rechenzentren/300404,list.html",
+    "related": [
+        {
+            "url": "https://www.golem.de/news/waermepumpen-kaeltemittel-im-test-2302-300101.html",
+            "id": "300101",
+            "kicker": "Wärmepumpen",
+            "title": "Kältemittel im Test",
+        }
+    ],
+    "layout": "classic",
+    "fallbacks": [],
+    "source": "live",
+}

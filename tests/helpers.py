@@ -8,11 +8,43 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED_PAGES = PROJECT.parent / "shared" / "golem-pages"
+
+# The instant dated tests take as now: the replica's clock, and the crawl's through
+# NEWSARCHIVE_NOW, so a test gives the same pages and records on any day it runs.
+NOW = datetime(2025, 10, 28, 11, 0, tzinfo=UTC)
+
+# Politeness off, so a crawl of the replica takes seconds; WARC off where not under test.
+FAST = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "NEWSARCHIVE_WARC_ENABLED": False,
+}
+
+
+def fast(server, output: Path, **extra) -> dict[str, Any]:
+    """FAST settings for a crawl of `server` writing into `output`."""
+    return {**FAST, "GOLEM_BASE_URL": server.base_url, "NEWSARCHIVE_OUTPUT_DIR": output, **extra}
+
+
+def article_paths(server, since: int = 0) -> list[str]:
+    """Paths of the article pages a test server was asked for (from request `since` on)."""
+    return [
+        p for _, p, _ in server.requests[since:] if p.startswith("/news/") and p.endswith(".html")
+    ]
+
+
+def months_of_run(now: datetime) -> list[str]:
+    """The sitemap months (YYMM) a run at `now` reads: this month and the one before."""
+    this = now.astimezone(UTC)
+    previous = this.replace(day=1).toordinal() - 1
+    return [this.strftime("%y%m"), datetime.fromordinal(previous).strftime("%y%m")]
 
 
 @dataclass
@@ -141,3 +173,22 @@ def wait_for_records(folder: Path, count: int, timeout: float = 60) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"no {count} records in {folder} within {timeout} s")
+
+
+def run_reparse(workdir: Path, *args: str, settings: dict[str, Any] | None = None):
+    """`scrapy reparse ARGS` with its output under `workdir`: exit status, log and files."""
+    output = workdir / "output"
+    command = [sys.executable, "-m", "scrapy", "reparse", *args]
+    for name, value in {"NEWSARCHIVE_OUTPUT_DIR": str(output), **(settings or {})}.items():
+        command += ["-s", f"{name}={value}"]
+    process = subprocess.run(
+        command, cwd=PROJECT, capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
+    return collect(workdir, process.returncode, process.stdout + process.stderr, output)
+
+
+def warcio(*args: str) -> subprocess.CompletedProcess:
+    """The `warcio` command line tool installed beside this Python."""
+    script = Path(sys.executable).with_name("warcio")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "warcio.cli"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=60)

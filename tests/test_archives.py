@@ -19,19 +19,12 @@ from typing import Any
 import pytest
 
 from tests.archives import ArchivedPage, CommonCrawlServer, Crawl, WaybackServer, surt
-from tests.helpers import SHARED_PAGES, assert_same_fields, run_crawl
+from tests.helpers import FAST, SHARED_PAGES, assert_same_fields, run_crawl, run_reparse
 from tests.replica.site import build_site
 from tests.replica.specs import BERLIN, CANONICAL_BASE
-from tests.test_warc import run_reparse
 
 NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
 PERIOD = ("-a", "since=2024-01-01", "-a", "until=2025-12-31")
-FAST = {
-    "AUTOTHROTTLE_ENABLED": False,
-    "DOWNLOAD_DELAY": 0,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "NEWSARCHIVE_WARC_ENABLED": False,
-}
 REAL_PAGES = {
     "184627": ("2024-04-28-classic-184627", "20240428150000"),
     "199920": ("2025-09-09-current-199920", "20250909140000"),

@@ -11,17 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers import assert_same_fields, run_crawl
+from tests.helpers import FAST, assert_same_fields, months_of_run, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
-# Politeness off, so a crawl of the replica takes seconds; WARC off where not under test.
-FAST = {
-    "AUTOTHROTTLE_ENABLED": False,
-    "DOWNLOAD_DELAY": 0,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "NEWSARCHIVE_WARC_ENABLED": False,
-}
 CRAWL_FIELDS_ONLY = ("source_url", "crawled_at", "captured_at", "content_hash", "version")
 
 
@@ -34,12 +27,6 @@ def crawl(tmp_path, server, *args, **settings):
     return run_crawl(
         tmp_path, *args, settings={**FAST, "GOLEM_BASE_URL": server.base_url, **settings}
     )
-
-
-def months_of_run(now: datetime) -> list[str]:
-    this = now.astimezone(UTC)
-    previous = this.replace(day=1).toordinal() - 1
-    return [this.strftime("%y%m"), datetime.fromordinal(previous).strftime("%y%m")]
 
 
 def assert_records_match(site, records):

@@ -11,85 +11,35 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
-import newsarchive
 from newsarchive import schema
 from newsarchive.parsers import MAX_DEPTH, nesting_depth, page_tree
-from tests.expected import CLASSIC, CURRENT
 from tests.helpers import SHARED_PAGES, assert_same_fields, run_crawl
+from tests.mutations import (
+    CLASSIC_2023,
+    DERIVED,
+    MUTATIONS,
+    PAGES,
+    Mutation,
+    comparable,
+    dump,
+    extract,
+    fixture,
+    load,
+    quote_differently,
+    remover,
+    with_class,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-
-CLASSIC_2023 = {
-    "id": "300404",
-    "url": "https://www.golem.de/news/rechenzentren-abwaerme-heizt-bald-ein-ganzes-wohnviertel-2303-300404.html",
-    "kicker": "Rechenzentren",
-    "title": "Abwärme heizt bald ein ganzes Wohnviertel",
-    "headline": "Rechenzentren: Abwärme heizt bald ein ganzes Wohnviertel",
-    "summary": "Ein Rechenzentrum in Nordhessen liefert seine Abwärme an 400 Haushalte. Die Stadtwerke sprechen von einem Modell für andere Kommunen.",
-    "authors": [
-        {"name": "Lena Beispielhof", "url": "https://www.golem.de/specials/autor-lena-beispielhof/"}
-    ],
-    "genre": None,
-    # Shown "16. März 2023, 10:42 Uhr" (winter time); JSON-LD's false "Z" read as Berlin time.
-    "published": "2023-03-16T10:42:19+01:00",
-    "modified": "2023-03-16T15:03:55+01:00",
-    "body": [
-        {
-            "type": "paragraph",
-            "text": "Seit dem Winter fließt warmes Wasser aus dem Rechenzentrum am Stadtrand in das neue Nahwärmenetz. Bis zu 400 Haushalte sollen damit ihre Heizung betreiben.",
-        },
-        {
-            "type": "paragraph",
-            "text": "Die Server erzeugen rund um die Uhr Wärme von etwa 35 Grad. Eine Großwärmepumpe hebt sie auf 70 Grad an, bevor sie in die Leitungen geht.",
-        },
-        {"type": "heading", "text": "Was die Anlage kostet"},
-        {
-            "type": "paragraph",
-            "text": "Die Stadtwerke nennen Baukosten von 2,1 Millionen Euro; ein Förderprogramm des Landes trägt knapp die Hälfte.",
-        },
-    ],
-    "images": [
-        {
-            "url": "https://www.golem.de/2303/300404-77001-77000_rc.jpg",
-            "caption": "Wärmetauscher im Keller des Rechenzentrums",
-            "credit": "Kai Muster/CC-BY-SA 3.0",
-        }
-    ],
-    "videos": [],
-    "topics": ["Rechenzentrum", "Energie", "Nachhaltigkeit"],
-    # JSON-LD says isAccessibleForFree "False" (golem pur); the content tier says free.
-    "paywall": False,
-    "opinion": False,
-    "sponsored": False,
-    "page_count": 1,
-    "comment_count": 23,
-    "comments_url": "https://forum.golem.de/kommentare/wissenschaft/rechenzentren/300404,list.html",
-    "related": [
-        {
-            "url": "https://www.golem.de/news/waermepumpen-kaeltemittel-im-test-2302-300101.html",
-            "id": "300101",
-            "kicker": "Wärmepumpen",
-            "title": "Kältemittel im Test",
-        }
-    ],
-    "layout": "classic",
-    "fallbacks": [],
-    "source": "live",
-}
 
 UNKNOWN_URL = (
     "https://www.golem.de/news/raumfahrt-kleiner-satellit-vermisst-grosse-wolken-2611-300505.html"
@@ -154,14 +104,6 @@ UNKNOWN = {
 }
 
 
-def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def extract(body: bytes, url: str = "https://example.test/page.html") -> dict | None:
-    return newsarchive.extract(body, url, fetched_at=FETCHED)
-
-
 def test_a_2023_classic_page_yields_its_exact_record_and_is_free():
     record = extract(fixture("classic-2023-2303-300404.html"))
     assert_same_fields(record, CLASSIC_2023)
@@ -218,250 +160,6 @@ def test_paywall_rule(marker, tier, flag):
     assert ("paywall" in record["fallbacks"]) is fell_back
 
 
-# --- mutations ---------------------------------------------------------------------------------
-# A derived field changes with the field it is made of.
-DERIVED = {"kicker": {"headline"}, "title": {"headline"}, "body": {"text", "word_count"}}
-BLOCKS = {"p", "h1", "h2", "h3", "ul", "ol", "figure", "header", "section", "hgroup", "table"}
-BLOCKS |= {"blockquote", "pre"}
-CONTAINERS = {"article", "header", "section", "div", "hgroup", "main", "body"}
-SPACE_AFTER = BLOCKS | {"div", "li", "aside", "tr"}
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """One change to a page: what it does, and the fields it may take from a fallback."""
-
-    family: str
-    apply: Callable[[etree._Element, int], bool]  # False: nothing on this page to change
-    may_fall_back: frozenset[str] = frozenset()
-    may_lose: frozenset[str] = frozenset()
-
-
-def _article(doc):
-    found = doc.xpath("//article")
-    return found[0] if found else doc
-
-
-def _pick(elements, index):
-    return elements[index % len(elements)] if elements else None
-
-
-def wrap(doc, index):
-    candidates = [
-        el
-        for el in _article(doc).iter()
-        if isinstance(el.tag, str)
-        and el.tag in BLOCKS
-        and el.getparent() is not None
-        and el.getparent().tag in CONTAINERS
-        and not el.xpath("ancestor::pre")
-    ]
-    element = _pick(candidates, index)
-    if element is None:
-        return False
-    wrapper = etree.Element("div", {"class": "mutant-wrap"})
-    element.addprevious(wrapper)
-    wrapper.append(element)  # moves the element (and its tail) into the wrapper
-    return True
-
-
-def unwrap(doc, index):
-    candidates = [
-        el
-        for el in _article(doc).iter("hgroup", "section", "div")
-        if el.tag != "div" or (not el.get("id") and el.get("class") in (None, "", "go-richtext"))
-    ]
-    element = _pick(candidates, index)
-    if element is None:
-        return False
-    element.drop_tag()
-    return True
-
-
-def add_modifier(doc, index):
-    candidates = [el for el in _article(doc).iter() if (el.get("class") or "").split()]
-    element = _pick(candidates, index)
-    if element is None:
-        return False
-    first = element.get("class").split()[0]
-    element.set("class", f"{element.get('class')} {first}--mutant")
-    return True
-
-
-def more_whitespace(doc, index):
-    for n, element in enumerate(_article(doc).iter()):
-        if isinstance(element.tag, str) and element.tag in SPACE_AFTER and (n + index) % 3:
-            if not element.xpath("ancestor-or-self::pre"):
-                element.tail = "\n   " + (element.tail or "")
-    return True
-
-
-def _jsonld_scripts(doc):
-    return doc.xpath('//script[@type="application/ld+json"]')
-
-
-def remove_jsonld(doc, index):
-    """JSON-LD gone, where the page still shows its date (a page that states no date at
-    all cannot make a valid record: tests/test_fixtures.py checks it is dropped, counted)."""
-    if not doc.xpath("//time"):
-        return False
-    scripts = _jsonld_scripts(doc)
-    for script in scripts:
-        script.drop_tree()
-    return bool(scripts)
-
-
-def contradict_jsonld(doc, index):
-    """JSON-LD that disagrees with the markup on everything the markup states."""
-    changed = False
-    for script in _jsonld_scripts(doc):
-        try:
-            data = json.loads(script.text)
-        except ValueError:
-            continue
-        data.update(
-            headline="Ganz anders: Eine falsche Überschrift - Golem.de",
-            description="Eine Beschreibung, die nicht auf der Seite steht.",
-            author=[{"@type": "Person", "name": "Niemand Bekanntes"}],
-            datePublished="2001-01-01T03:00:00Z",
-            isAccessibleForFree=False,
-        )
-        script.text = json.dumps(data, ensure_ascii=False)
-        changed = True
-    return changed
-
-
-def _remover(xpath: str):
-    def remove(doc, index):
-        found = _article(doc).xpath(xpath)
-        for element in found:
-            element.drop_tree()
-        return bool(found)
-
-    return remove
-
-
-def _class(name):
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-MUTATIONS = [
-    Mutation("wrapper added", wrap),
-    Mutation("wrapper removed", unwrap),
-    Mutation("class modifier added", add_modifier),
-    Mutation("whitespace", more_whitespace),
-    # dateModified is JSON-LD only in both layouts: without JSON-LD it is not stated.
-    Mutation("JSON-LD removed", remove_jsonld, may_lose=frozenset({"modified"})),
-    Mutation("JSON-LD contradicts the markup", contradict_jsonld),
-    # The sponsored label stands inside the kicker: it goes with the headline.
-    Mutation(
-        "headline markup removed",
-        _remover(".//h1"),
-        may_fall_back=frozenset({"kicker", "title"}),
-        may_lose=frozenset({"sponsored"}),
-    ),
-    Mutation(
-        "summary markup removed",
-        _remover(
-            f".//header[{_class('cluster-header')}]//p | .//*[{_class('go-article-header__intro')}]"
-        ),
-        may_fall_back=frozenset({"summary"}),
-    ),
-    Mutation(
-        "byline markup removed",
-        _remover(f".//*[{_class('authors__name')}] | .//*[{_class('go-article-header__authors')}]"),
-        may_fall_back=frozenset({"authors"}),
-    ),
-    Mutation(
-        "date markup removed",
-        lambda doc, index: _states_a_date(doc) and _remover(".//time")(doc, index),
-        may_fall_back=frozenset({"published"}),
-    ),
-    Mutation(
-        "tag list removed",
-        _remover(f"//*[{_class('tags__list')}] | //*[{_class('go-tag-list__tags')}]"),
-        may_fall_back=frozenset({"topics"}),
-    ),
-    Mutation(
-        "body container renamed",
-        lambda doc, index: _rename_body(doc),
-        may_fall_back=frozenset({"body"}),
-    ),
-]
-
-
-def _states_a_date(doc) -> bool:
-    """Whether the page states its date outside the markup: without it, a page whose date
-    markup is gone has no date, and a record without one breaks the contract."""
-    meta = doc.xpath('//meta[@property="article:published_time"]')
-    return bool(meta) or any("datePublished" in (s.text or "") for s in _jsonld_scripts(doc))
-
-
-def _rename_body(doc):
-    found = _article(doc).xpath(f".//div[{_class('formatted')} or {_class('go-richtext')}]")
-    for element in found:
-        element.set("class", "story-text")
-    return bool(found)
-
-
-def _quote_differently(html: bytes, index: int) -> bytes:
-    """Attributes single-quoted or unquoted, as other serialisers write them."""
-
-    def requote(match: re.Match) -> bytes:
-        name, value = match.group(1), match.group(2)
-        if re.fullmatch(rb"[A-Za-z0-9_.:/-]+", value) and (index + len(value)) % 2:
-            return name + b"=" + value + (b" " if value.endswith(b"/") else b"")
-        if b"'" not in value:
-            return name + b"='" + value + b"'"
-        return match.group(0)
-
-    def in_tag(match: re.Match) -> bytes:
-        return re.sub(rb'(\s[a-zA-Z:-]+)="([^"<>]*)"', requote, match.group(0))
-
-    return re.sub(rb"<[a-zA-Z][^<>]*>", in_tag, html)
-
-
-def _load(html: bytes):
-    return lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(encoding="utf-8"))
-
-
-def _dump(doc) -> bytes:
-    return lxml.html.tostring(doc, encoding="utf-8", doctype="<!DOCTYPE html>")
-
-
-def _pages() -> list[tuple[str, bytes, dict, str]]:
-    pages = [
-        (
-            "classic-2023",
-            fixture("classic-2023-2303-300404.html"),
-            CLASSIC_2023,
-            "https://x.test/a.html",
-        ),
-    ]
-    # The older fixtures' hand-written expectations (tests/test_fixtures.py).
-    analyse = fixture("classic-analyse-2501-300101.html")
-    pages.append(("classic-analyse", analyse, CLASSIC, "https://x.test/a.html"))
-    current = fixture("current-paywall-2603-300202.html")
-    pages.append(("current-paywall", current, CURRENT, "https://x.test/a.html"))
-    if SHARED_PAGES.is_dir():
-        for page in sorted(SHARED_PAGES.glob("*.html")):
-            expected = json.loads(page.with_suffix("").with_suffix(".expected.json").read_text())
-            pages.append((page.stem, page.read_bytes(), expected, "https://x.test/a.html"))
-    return pages
-
-
-PAGES = _pages()
-
-
-def _comparable(record: dict, name: str):
-    value = record.get(name)
-    if name == "images" and isinstance(value, list):
-        return [
-            {k: v for k, v in image.items() if k in ("url", "caption", "credit")} for image in value
-        ]
-    return value
-
-
 def check_variant(record: dict | None, expected: dict, mutations: list[Mutation], what: str):
     """The promise for one variant: a record; untouched fields exact; the others exact, or
     named in `fallbacks`, or (where a mutation took their only source) lost."""
@@ -477,14 +175,14 @@ def check_variant(record: dict | None, expected: dict, mutations: list[Mutation]
     for name, value in expected.items():
         if name in ("fallbacks", "crawled_at", "captured_at", "source_url"):
             continue
-        got, value = _comparable(record, name), _comparable(expected, name)
+        got, value = comparable(record, name), comparable(expected, name)
         if got == value or name not in touched:
             assert got == value, (what, name, got, value)
             continue
         base = next((b for b, derived in DERIVED.items() if name in derived), name)
         fell_back = base in record["fallbacks"] or name in record["fallbacks"]
         # Where the page has no other source for a field, it is empty: never silently wrong.
-        empty = _comparable(record, base) in (None, [], False)
+        empty = comparable(record, base) in (None, [], False)
         lost = empty and (base in may_lose or base in may_fall_back)
         assert fell_back or lost, (what, name, got, value)
 
@@ -492,7 +190,7 @@ def check_variant(record: dict | None, expected: dict, mutations: list[Mutation]
 def test_reserialised_pages_give_the_same_records():
     """The mutation harness itself changes nothing: a page through lxml and back is the same."""
     for name, body, expected, url in PAGES:
-        check_variant(extract(_dump(_load(body)), url), expected, [], name)
+        check_variant(extract(dump(load(body)), url), expected, [], name)
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.family for m in MUTATIONS])
@@ -500,10 +198,10 @@ def test_reserialised_pages_give_the_same_records():
 def test_each_mutation_family(page, mutation):
     name, body, expected, url = page
     for index in range(3):
-        doc = _load(body)
+        doc = load(body)
         if not mutation.apply(doc, index):
             pytest.skip(f"{name} has nothing for '{mutation.family}'")
-        check_variant(extract(_dump(doc), url), expected, [mutation], f"{name}/{mutation.family}")
+        check_variant(extract(dump(doc), url), expected, [mutation], f"{name}/{mutation.family}")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -516,11 +214,11 @@ def test_each_mutation_family(page, mutation):
 )
 def test_combined_mutations_keep_the_promise(page_index, steps, requote):
     name, body, expected, url = PAGES[page_index]
-    doc = _load(body)
+    doc = load(body)
     applied = [mutation for mutation, index in steps if mutation.apply(doc, index)]
-    html = _dump(doc)
+    html = dump(doc)
     if requote:
-        html = _quote_differently(html, len(steps))
+        html = quote_differently(html, len(steps))
     what = f"{name}: {[m.family for m in applied]}, requoted={requote}"
     check_variant(extract(html, url), expected, applied, what)
 
@@ -533,7 +231,7 @@ def test_a_redesign_that_renames_every_class_is_read_generically(name):
         pytest.skip(f"real pages not available: {SHARED_PAGES} is absent")
     page = SHARED_PAGES / f"{name}.html"
     expected = json.loads(page.with_suffix("").with_suffix(".expected.json").read_text())
-    doc = _load(page.read_bytes())
+    doc = load(page.read_bytes())
     for element in doc.iter():
         if isinstance(element.tag, str):
             classes = (element.get("class") or "").split()
@@ -541,7 +239,7 @@ def test_a_redesign_that_renames_every_class_is_read_generically(name):
                 element.set("class", " ".join(f"nx-{c}" for c in classes))
             if element.tag in ("header", "hgroup", "section"):
                 element.tag = "div"
-    record = extract(_dump(doc), expected["url"])
+    record = extract(dump(doc), expected["url"])
     assert record["layout"] == "generic"
     # What only a layout's markup states (comment count, figures with captions, videos)
     # is not in structured data; everything else is exact.
@@ -595,9 +293,9 @@ def test_the_depth_count_bounds_the_real_tree(tags):
 def test_a_run_full_of_unknown_markup_is_archived_but_unhealthy(tmp_path):
     unknown = FIXTURES / "unknown-layout-2611-300505.html"
     summaryless = tmp_path / "classic-2303-300404.html"
-    doc = _load(fixture("classic-2023-2303-300404.html"))
-    _remover(f".//header[{_class('cluster-header')}]//p")(doc, 0)
-    summaryless.write_bytes(_dump(doc))
+    doc = load(fixture("classic-2023-2303-300404.html"))
+    remover(f".//header[{with_class('cluster-header')}]//p")(doc, 0)
+    summaryless.write_bytes(dump(doc))
     result = run_crawl(tmp_path / "run", "-a", f"urls={unknown.as_uri()},{summaryless.as_uri()}")
     by_id = {r["id"]: r for r in result.articles}
     assert sorted(by_id) == ["300404", "300505"]  # nothing lost

@@ -20,10 +20,9 @@ import pytest
 from datasette.app import Datasette
 
 from newsarchive.archive import feed_files, read_records
-from tests.helpers import PROJECT, run_crawl
+from tests.helpers import PROJECT, fast, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_incremental import fast
 
 NOTE = "Nachtrag: Der Hersteller hat die Angaben inzwischen bestätigt."
 

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 import pytest
 
 from newsarchive.monitors import request_outcome
-from tests.helpers import PROJECT, collect, crawl_command, run_crawl
+from tests.helpers import FAST, PROJECT, collect, crawl_command, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_crawl import FAST
 
 
 def free_port() -> int:

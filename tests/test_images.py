@@ -9,10 +9,9 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.helpers import run_crawl
+from tests.helpers import fast, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_incremental import fast
 
 
 def image_requests(server, since: int = 0) -> list[str]:

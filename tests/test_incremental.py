@@ -9,31 +9,22 @@ import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from newsarchive.commands.crawl import EXIT_LOCKED, RunLock
 from tests.helpers import (
+    FAST,
+    article_paths,
     assert_same_fields,
     collect,
+    fast,
     run_crawl,
     start_crawl,
     wait_for_records,
 )
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_crawl import FAST
-
-
-def fast(server, output: Path, **extra):
-    return {**FAST, "GOLEM_BASE_URL": server.base_url, "NEWSARCHIVE_OUTPUT_DIR": output, **extra}
-
-
-def article_paths(server, since: int = 0) -> list[str]:
-    return [
-        p for _, p, _ in server.requests[since:] if p.startswith("/news/") and p.endswith(".html")
-    ]
 
 
 def test_second_run_fetches_only_new_and_changed_articles(tmp_path):

@@ -7,10 +7,9 @@ import signal
 from datetime import UTC, datetime, timedelta
 
 from newsarchive.dupefilter import has_pending
-from tests.helpers import collect, read_jsonl, run_crawl, start_crawl, wait_for_records
+from tests.helpers import collect, fast, read_jsonl, run_crawl, start_crawl, wait_for_records
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_incremental import fast
 
 
 def index_paths(server, since: int) -> list[str]:
@@ -110,7 +109,7 @@ def test_a_finished_archive_job_does_not_silence_the_next_archive_run(tmp_path):
     # An archive run keeps in spider.state that it has asked the index; once its job is done,
     # the next run with the same JOBDIR must ask again (and find nothing new to fetch).
     from tests.archives import WaybackServer
-    from tests.test_archives import FAST as ARCHIVE_FAST
+    from tests.helpers import FAST as ARCHIVE_FAST
     from tests.test_archives import PERIOD, build_archive
 
     pages, _ = build_archive()

@@ -20,17 +20,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.helpers import (
+    FAST,
+    NOW,
     PROJECT,
     assert_same_fields,
     collect,
     crawl_command,
+    months_of_run,
     read_jsonl,
     run_crawl,
+    run_reparse,
     start_crawl,
+    warcio,
 )
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_crawl import FAST
 
 
 def test_runs_started_in_the_same_second_write_apart(tmp_path):
@@ -269,8 +273,6 @@ class MovingReplica(ReplicaServer):
 
 
 def test_reparse_replays_redirects_and_rebuilds_every_moved_article(tmp_path):
-    from tests.test_warc import NOW, run_reparse, warcio  # the WARC tests' helpers
-
     site = build_site(now=NOW, n_articles=30)
     moved = site.newest()[:4]
     umlaut = f"/news/überholt-{moved[2].yymm}-{moved[2].id}.html"
@@ -323,8 +325,6 @@ HOPS = 2  # two hops of related links: more articles that only related links rea
 def reachable_by_default_run(site, now: datetime, hops: int) -> tuple[set[str], set[str]]:
     """Articles a default run finds on index pages, feed and sitemaps, and those it reaches
     only through up to `hops` article-to-article links."""
-    from tests.test_crawl import months_of_run
-
     found = site.reachable_ids("default") | site.reachable_ids(
         "backfill", months=months_of_run(now)
     )

@@ -12,10 +12,9 @@ import pytest
 
 from newsarchive.progress import BackfillProgress, estimate, status_line
 from newsarchive.spiders.golem import months_between
-from tests.helpers import PROJECT, crawl_command
+from tests.helpers import FAST, PROJECT, crawl_command
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_crawl import FAST
 
 MONTHS = re.compile(r"months (\d+)/(\d+)")
 

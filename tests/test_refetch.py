@@ -7,10 +7,9 @@ import signal
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.helpers import assert_same_fields, run_crawl, start_crawl
+from tests.helpers import article_paths, assert_same_fields, fast, run_crawl, start_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_incremental import article_paths, fast
 
 
 def sitemap_paths(server, since: int = 0) -> list[str]:
@@ -183,7 +182,7 @@ def test_gone_articles_are_remembered_and_checked_again_rarely(tmp_path):
 
 
 def test_a_reparse_rebuilds_the_correction_a_run_read_from_an_older_sitemap(tmp_path):
-    from tests.test_warc import run_reparse
+    from tests.helpers import run_reparse
 
     now = datetime.now(UTC)
     site = build_site(now=now)

@@ -15,11 +15,9 @@ import pytest
 
 from newsarchive.archive import feed_files, read_records
 from newsarchive.report import PARSED_FIELDS
-from tests.helpers import PROJECT, run_crawl
+from tests.helpers import FAST, PROJECT, fast, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_crawl import FAST
-from tests.test_incremental import fast
 
 PLOTS = (
     "articles-per-day",

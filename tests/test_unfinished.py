@@ -21,10 +21,9 @@ from hypothesis import strategies as st
 
 from newsarchive.feeds import FlushingGzipPlugin
 from newsarchive.unfinished import UNFINISHED, recover, repair
-from tests.helpers import collect, read_jsonl, run_crawl, start_crawl
+from tests.helpers import collect, fast, read_jsonl, run_crawl, start_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
-from tests.test_incremental import fast
 
 RECORDS = st.lists(
     st.fixed_dictionaries(

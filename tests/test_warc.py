@@ -12,9 +12,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,11 +24,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.warc import WarcArchive
-from tests.helpers import PROJECT, SHARED_PAGES, CrawlResult, collect, run_crawl
+from tests.helpers import NOW, SHARED_PAGES, CrawlResult, run_crawl, run_reparse, warcio
 from tests.replica import ReplicaServer, Site, build_site, render_article
-from tests.replica.specs import BERLIN
 
-NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
 # The spider's clock on the replica's "now", so it asks for the sitemaps the replica has.
 FAST = {
     "AUTOTHROTTLE_ENABLED": "False",
@@ -53,25 +48,6 @@ class Crawl:
     @property
     def warcs(self) -> list[Path]:
         return sorted((self.workdir / "output").glob("*.warc.gz"))
-
-
-def run_reparse(workdir: Path, *args: str, settings: dict[str, Any] | None = None):
-    """`scrapy reparse ARGS` with its output under `workdir`: exit status, log and files."""
-    output = workdir / "output"
-    command = [sys.executable, "-m", "scrapy", "reparse", *args]
-    for name, value in {"NEWSARCHIVE_OUTPUT_DIR": str(output), **(settings or {})}.items():
-        command += ["-s", f"{name}={value}"]
-    process = subprocess.run(
-        command, cwd=PROJECT, capture_output=True, text=True, timeout=120, env=dict(os.environ)
-    )
-    return collect(workdir, process.returncode, process.stdout + process.stderr, output)
-
-
-def warcio(*args: str) -> subprocess.CompletedProcess:
-    """The `warcio` command line tool installed beside this Python."""
-    script = Path(sys.executable).with_name("warcio")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "warcio.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=60)
 
 
 def records(path: Path) -> list[tuple[Any, Any, bytes]]:
