@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from scrapy import Request, signals
 
+from newsarchive.clock import run_clock
 from newsarchive.items import ArticleItem
 from newsarchive.state import parse_instant, policy_for, store_for
 from newsarchive.warc import replay_holds
@@ -53,6 +54,7 @@ class IncrementalMiddleware:
         self.crawler = crawler
         self.store = store_for(crawler)
         self.policy = policy_for(crawler.settings)
+        self.now = run_clock(crawler.settings)
         # Article id -> the URL id it is being fetched under, this run.
         self.fetching: dict[str, str] = {}
         self.skipped: set[str] = set()
@@ -98,7 +100,7 @@ class IncrementalMiddleware:
             return self.fetching[article] == requested
         gone = self.store.lookup_gone(article)
         fetch, why = self.policy.should_fetch(
-            self.store.lookup(article), parse_instant(request.meta.get("lastmod")), now(), gone
+            self.store.lookup(article), parse_instant(request.meta.get("lastmod")), self.now(), gone
         )
         if fetch:
             self.fetching[article] = requested
@@ -128,7 +130,7 @@ class IncrementalMiddleware:
             if lastmod is None:
                 self.count("newsarchive/sitemaps/no_lastmod")
                 return False
-            self.store.record_sitemap(url, lastmod, now())
+            self.store.record_sitemap(url, lastmod, self.now())
             self.count("newsarchive/sitemaps/first_seen")
             return False
         elif known.lastmod is not None:
@@ -140,7 +142,7 @@ class IncrementalMiddleware:
                 return False
             request.meta["sitemap_since"] = known.lastmod.isoformat()
         # Marked as being read before it is: a run killed now leaves it to be read again.
-        self.store.record_sitemap(url, None, now())
+        self.store.record_sitemap(url, None, self.now())
         return True
 
     def learn(self, output) -> None:
@@ -164,7 +166,7 @@ class IncrementalMiddleware:
             return
         article = self.resolve(requested)
         if response.status in (404, 410):
-            self.store.record_gone(article, response.url, response.status, now())
+            self.store.record_gone(article, response.url, response.status, self.now())
             self.count("newsarchive/gone/recorded")
         elif response.meta.get("gone_recheck"):
             self.store.forget_gone(article)
@@ -231,7 +233,7 @@ class IncrementalMiddleware:
         """
         if self.store is None:
             return
-        at = now()
+        at = self.now()
         for url, (lastmod, asked) in list(self.sitemaps_read.items()):
             if all(self.settled(article, entry) for article, entry in asked):
                 if lastmod is not None:
@@ -244,10 +246,6 @@ class IncrementalMiddleware:
         """Whether the state holds an article at least as new as a sitemap entry."""
         article = self.resolve(requested)
         _, why = self.policy.should_fetch(
-            self.store.lookup(article), lastmod, now(), self.store.lookup_gone(article)
+            self.store.lookup(article), lastmod, self.now(), self.store.lookup_gone(article)
         )
         return why not in ("new", "lastmod")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

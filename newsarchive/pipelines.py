@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsarchive import schema
+from newsarchive.clock import run_clock
 from newsarchive.feeds import records_of_run, run_id
 from newsarchive.items import ArticleItem, TeaserItem
 from newsarchive.normalise.captions import normalise_caption
@@ -268,6 +269,7 @@ class StatePipeline(_Pipeline):
         self.this_run: dict[str, tuple[str, int]] = {}
         self.ledger = ledger
         self.crawler = crawler
+        self.now = run_clock(crawler.settings) if crawler is not None else lambda: datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -304,9 +306,7 @@ class StatePipeline(_Pipeline):
                 self.store.forget_pending(pending.id)
                 self.count("newsarchive/state/settled/unwritten")
                 continue
-            self.store.record_archived(
-                found, pending.lastmod, datetime.now(UTC), links=pending.links
-            )
+            self.store.record_archived(found, pending.lastmod, self.now(), links=pending.links)
             self.count("newsarchive/state/settled/written")
 
     def process_item(self, item, spider=None):
@@ -345,7 +345,7 @@ class StatePipeline(_Pipeline):
                 self.store.record_checked(
                     known.id,
                     _lastmod(adapter),
-                    datetime.now(UTC),
+                    self.now(),
                     captured_at,
                     capture,
                     links=adapter["raw"].get("links"),
@@ -400,7 +400,7 @@ class StatePipeline(_Pipeline):
                 self.store.record_archived(
                     record_of(item),
                     _lastmod(adapter),
-                    datetime.now(UTC),
+                    self.now(),
                     adapter["raw"].get("capture"),
                     links=adapter["raw"].get("links"),
                 )

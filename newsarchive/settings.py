@@ -238,8 +238,9 @@ NEWSARCHIVE_MAX_PAGES = 50
 NEWSARCHIVE_WARC_ENABLED = True
 # A WARC file is closed, and the next (-00001, ...) begun, once it holds this many bytes.
 NEWSARCHIVE_WARC_MAX_BYTES = 1_000_000_000
-# Pins the spider's clock (an ISO 8601 instant): reparse sets it to the recorded run's start,
-# so the requests that depend on the date (this month's sitemap) are the recorded ones.
+# Pins the run's clock (an ISO 8601 instant; newsarchive/clock.py): reparse sets it to the
+# recorded run's start, so the requests that depend on the date (this month's sitemap) are
+# the recorded ones; tests set it to the day their replica was built for.
 NEWSARCHIVE_NOW = None
 # WARC files a reparse answers requests from (set by `scrapy reparse`, read by its handler).
 NEWSARCHIVE_REPLAY_WARCS: list[str] = []

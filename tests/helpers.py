@@ -29,8 +29,15 @@ FAST = {
 
 
 def fast(server, output: Path, **extra) -> dict[str, Any]:
-    """FAST settings for a crawl of `server` writing into `output`."""
-    return {**FAST, "GOLEM_BASE_URL": server.base_url, "NEWSARCHIVE_OUTPUT_DIR": output, **extra}
+    """FAST settings for a crawl of `server` writing into `output`, on the clock of a replica
+    built for NOW (`extra` may move the clock: NEWSARCHIVE_NOW)."""
+    return {
+        **FAST,
+        "GOLEM_BASE_URL": server.base_url,
+        "NEWSARCHIVE_OUTPUT_DIR": output,
+        "NEWSARCHIVE_NOW": NOW.isoformat(),
+        **extra,
+    }
 
 
 def article_paths(server, since: int = 0) -> list[str]:

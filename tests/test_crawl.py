@@ -6,12 +6,11 @@ the crawl's output against an independent truth, field by field.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers import FAST, assert_same_fields, months_of_run, run_crawl
+from tests.helpers import FAST, NOW, assert_same_fields, months_of_run, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -20,12 +19,19 @@ CRAWL_FIELDS_ONLY = ("source_url", "crawled_at", "captured_at", "content_hash", 
 
 @pytest.fixture(scope="module")
 def site():
-    return build_site(now=datetime.now(UTC))
+    return build_site(now=NOW)
 
 
 def crawl(tmp_path, server, *args, **settings):
     return run_crawl(
-        tmp_path, *args, settings={**FAST, "GOLEM_BASE_URL": server.base_url, **settings}
+        tmp_path,
+        *args,
+        settings={
+            **FAST,
+            "GOLEM_BASE_URL": server.base_url,
+            "NEWSARCHIVE_NOW": NOW.isoformat(),
+            **settings,
+        },
     )
 
 
@@ -53,7 +59,7 @@ def test_default_run_archives_every_reachable_article_once(tmp_path, site):
         paths = assert_stayed_on_server(result, server)
     assert result.returncode == 0, result.log[-3000:]
     reachable = site.reachable_ids("default", follow_related=True)
-    reachable |= site.reachable_ids("backfill", months=months_of_run(datetime.now(UTC)))
+    reachable |= site.reachable_ids("backfill", months=months_of_run(NOW))
     reachable |= {
         linked for i in set(reachable) for linked in site.linked_ids(site.articles[i].path())
     }

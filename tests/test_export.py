@@ -12,7 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import duckdb
 import pyarrow.parquet as pq
@@ -20,7 +20,7 @@ import pytest
 from datasette.app import Datasette
 
 from newsarchive.archive import feed_files, read_records
-from tests.helpers import PROJECT, fast, run_crawl
+from tests.helpers import NOW, PROJECT, fast, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -59,7 +59,7 @@ def words(text: str) -> set[str]:
 def archive(tmp_path_factory):
     """Two runs over the replica, one article revised in between, exported after each."""
     tmp = tmp_path_factory.mktemp("export")
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     output = tmp / "output"
     target = tmp / "db" / "archive.sqlite"

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
-from datetime import UTC, datetime
 
 import pytest
 
 from newsarchive.monitors import request_outcome
-from tests.helpers import FAST, PROJECT, collect, crawl_command, run_crawl
+from tests.helpers import FAST, NOW, PROJECT, collect, crawl_command, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -66,13 +65,17 @@ def test_refused_connections_are_named_and_each_request_counts_once(tmp_path):
 
 
 def test_a_missing_topic_page_is_an_error_not_a_quiet_empty_run(tmp_path):
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
         result = run_crawl(
             tmp_path,
             "-a",
             "topic=no-such-topic",
-            settings={**FAST, "GOLEM_BASE_URL": server.base_url},
+            settings={
+                **FAST,
+                "GOLEM_BASE_URL": server.base_url,
+                "NEWSARCHIVE_NOW": NOW.isoformat(),
+            },
         )
     assert result.returncode == 1
     assert result.stats["newsarchive/errors/http_404"] == 1

@@ -4,12 +4,11 @@ content, recorded in the WARC, and named in the records by path and checksum."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.helpers import fast, run_crawl
+from tests.helpers import NOW, fast, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -19,7 +18,7 @@ def image_requests(server, since: int = 0) -> list[str]:
 
 
 def test_images_of_every_article_are_archived_once_by_content(tmp_path):
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     output = tmp_path / "output"
     settings = {"NEWSARCHIVE_IMAGES": True, "NEWSARCHIVE_WARC_ENABLED": True}
     expected = site.expected_articles()
@@ -69,7 +68,7 @@ def test_images_of_every_article_are_archived_once_by_content(tmp_path):
 
 
 def test_images_are_off_by_default(tmp_path):
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
         result = run_crawl(
             tmp_path, "-a", "since=2024-01-01", settings=fast(server, tmp_path / "output")

@@ -8,13 +8,14 @@ import socket
 import sqlite3
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from newsarchive.commands.crawl import EXIT_LOCKED, RunLock
 from tests.helpers import (
     FAST,
+    NOW,
     article_paths,
     assert_same_fields,
     collect,
@@ -28,7 +29,7 @@ from tests.replica.site import build_site
 
 
 def test_second_run_fetches_only_new_and_changed_articles(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     with ReplicaServer(site) as server:
         first = run_crawl(tmp_path, settings=fast(server, tmp_path / "run1"))
@@ -75,7 +76,7 @@ def test_second_run_fetches_only_new_and_changed_articles(tmp_path):
 
 
 def test_killed_run_loses_nothing_and_the_rerun_completes(tmp_path):
-    site = build_site(now=datetime.now(UTC), n_articles=160)
+    site = build_site(now=NOW, n_articles=160)
     settings = {"DOWNLOAD_DELAY": 0.03, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
     with ReplicaServer(site) as server:
         crawl = start_crawl(
@@ -128,7 +129,7 @@ def test_overlapping_run_exits_with_its_own_code(tmp_path):
 
 
 def test_two_real_runs_at_once_one_is_turned_away(tmp_path):
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
         settings = fast(
             server, tmp_path / "a", DOWNLOAD_DELAY=0.05, CONCURRENT_REQUESTS_PER_DOMAIN=1
@@ -222,7 +223,7 @@ def test_a_relaunch_is_archived_generically_and_raises_the_drift_alarm(
 
 
 def test_jobdir_pause_and_resume(tmp_path):
-    site = build_site(now=datetime.now(UTC), n_articles=80)
+    site = build_site(now=NOW, n_articles=80)
     jobdir = tmp_path / "job"
     settings = {"JOBDIR": jobdir, "DOWNLOAD_DELAY": 0.05, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
     with ReplicaServer(site) as server:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from newsarchive.dupefilter import has_pending
-from tests.helpers import collect, fast, read_jsonl, run_crawl, start_crawl, wait_for_records
+from tests.helpers import NOW, collect, fast, read_jsonl, run_crawl, start_crawl, wait_for_records
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -17,7 +17,7 @@ def index_paths(server, since: int) -> list[str]:
 
 
 def test_a_finished_job_leaves_nothing_that_silences_the_next_run(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     jobdir = tmp_path / "job"
     with ReplicaServer(site) as server:
@@ -38,7 +38,7 @@ def test_a_finished_job_leaves_nothing_that_silences_the_next_run(tmp_path):
 def test_a_stale_seen_list_without_a_queue_is_cleared(tmp_path):
     # What a SIGKILLed job, or an older newsarchive's finished job, leaves: the seen list of
     # every request it scheduled, and no queue state to resume.
-    site = build_site(now=datetime.now(UTC), n_articles=160)
+    site = build_site(now=NOW, n_articles=400)
     jobdir = tmp_path / "job"
     settings = {"JOBDIR": jobdir, "DOWNLOAD_DELAY": 0.03, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
     with ReplicaServer(site) as server:
@@ -48,7 +48,9 @@ def test_a_stale_seen_list_without_a_queue_is_cleared(tmp_path):
             "since=2024-01-01",
             settings=fast(server, tmp_path / "killed", **settings),
         )
-        wait_for_records(tmp_path / "killed", 20)
+        # Late enough for Scrapy to have flushed part of the seen list (it writes through a
+        # buffered file of 8 KiB, some 200 fingerprints).
+        wait_for_records(tmp_path / "killed", 240)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=30)
         killed = collect(tmp_path, folder=tmp_path / "killed")
@@ -70,7 +72,7 @@ def test_a_stale_seen_list_without_a_queue_is_cleared(tmp_path):
 
 
 def test_a_paused_and_resumed_job_is_followed_by_runs_that_archive(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now, n_articles=80)
     jobdir = tmp_path / "job"
     settings = {"JOBDIR": jobdir, "DOWNLOAD_DELAY": 0.05, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}

@@ -6,13 +6,13 @@ import os
 import pty
 import re
 import subprocess
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
 from newsarchive.progress import BackfillProgress, estimate, status_line
 from newsarchive.spiders.golem import months_between
-from tests.helpers import FAST, PROJECT, crawl_command
+from tests.helpers import FAST, NOW, PROJECT, crawl_command
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -21,7 +21,7 @@ MONTHS = re.compile(r"months (\d+)/(\d+)")
 
 @pytest.fixture(scope="module")
 def site():
-    return build_site(now=datetime.now(UTC), n_articles=60)
+    return build_site(now=NOW, n_articles=60)
 
 
 def backfill_settings(server, **extra):
@@ -29,6 +29,7 @@ def backfill_settings(server, **extra):
     return {
         **FAST,
         "GOLEM_BASE_URL": server.base_url,
+        "NEWSARCHIVE_NOW": NOW.isoformat(),
         "DOWNLOAD_DELAY": 0.05,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "NEWSARCHIVE_PROGRESS_INTERVAL": 0.5,
@@ -37,8 +38,7 @@ def backfill_settings(server, **extra):
 
 
 def months_of_backfill() -> int:
-    today = datetime.now(UTC).date()
-    return len(months_between(datetime(2024, 1, 1).date(), today))
+    return len(months_between(datetime(2024, 1, 1).date(), NOW.date()))
 
 
 def test_plain_progress_lines_when_stderr_is_no_terminal(tmp_path, site):

@@ -4,10 +4,11 @@ URLs of known articles, and articles that are gone. Real crawls against the repl
 from __future__ import annotations
 
 import signal
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.helpers import article_paths, assert_same_fields, fast, run_crawl, start_crawl
+from tests.helpers import NOW, article_paths, assert_same_fields, fast, run_crawl, start_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -29,7 +30,7 @@ def recent_months(now: datetime) -> list[str]:
 
 
 def test_a_correction_to_an_article_of_an_older_month_is_fetched(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     old_id = site.edge_cases["classic_interview"]  # October 2024: no month a cron run reads
     assert site.articles[old_id].yymm not in recent_months(now)
@@ -80,7 +81,7 @@ def test_a_correction_to_an_article_of_an_older_month_is_fetched(tmp_path):
 
 
 def test_a_sitemap_is_read_again_until_every_change_in_it_is_archived(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     old_id = site.edge_cases["classic_interview"]
     path = site.articles[old_id].path()
@@ -104,7 +105,7 @@ def test_a_sitemap_is_read_again_until_every_change_in_it_is_archived(tmp_path):
 
 
 def test_without_the_sitemap_index_a_run_reads_this_and_last_month(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     with ReplicaServer(site, faults={"/gsiteindex.xml": "404"}) as server:
         result = run_crawl(tmp_path, settings=fast(server, tmp_path / "run"))
@@ -117,7 +118,7 @@ def test_without_the_sitemap_index_a_run_reads_this_and_last_month(tmp_path):
 
 
 def test_an_alias_url_in_a_sitemap_is_the_article_it_serves_in_this_run_and_later(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     fresh = site.new_spec(now - timedelta(minutes=5))
     home = set(site.linked_ids("/"))
@@ -150,7 +151,7 @@ def test_an_alias_url_in_a_sitemap_is_the_article_it_serves_in_this_run_and_late
 
 
 def test_gone_articles_are_remembered_and_checked_again_rarely(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     home = sorted(set(site.linked_ids("/")))
     gone = {site.articles[home[0]].path(): "404", site.articles[home[1]].path(): "410"}
@@ -184,7 +185,7 @@ def test_gone_articles_are_remembered_and_checked_again_rarely(tmp_path):
 def test_a_reparse_rebuilds_the_correction_a_run_read_from_an_older_sitemap(tmp_path):
     from tests.helpers import run_reparse
 
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     old_id = site.edge_cases["classic_interview"]
     with ReplicaServer(site) as server:
@@ -206,7 +207,7 @@ def test_a_reparse_rebuilds_the_correction_a_run_read_from_an_older_sitemap(tmp_
 
 
 def test_a_run_killed_while_a_correction_is_fetched_leaves_it_to_the_next_run(tmp_path):
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     old_id = site.edge_cases["classic_interview"]
     path = site.articles[old_id].path()
@@ -233,3 +234,37 @@ def test_a_run_killed_while_a_correction_is_fetched_leaves_it_to_the_next_run(tm
     assert rerun.returncode == 0, rerun.log[-2000:]
     assert fetched == [path]
     assert [(r["id"], r["version"]) for r in rerun.articles] == [(old_id, 2)]
+
+
+def test_the_pinned_clock_decides_when_a_gone_article_is_due_and_is_what_the_state_keeps(
+    tmp_path,
+):
+    """NEWSARCHIVE_NOW is the run's clock for the re-fetch policy and the state's instants,
+    not only for the sitemaps it reads: a gone article is due 30 days after its last check
+    on that clock, whatever the wall clock says."""
+    site = build_site(now=NOW)
+    home = sorted(set(site.linked_ids("/")))
+    gone = {site.articles[home[0]].path(): "404"}
+    with ReplicaServer(site, faults=dict(gone)) as server:
+        runs = {}
+        for name, days in (("first", 0), ("before", 29), ("due", 31)):
+            clock = (NOW + timedelta(days=days)).isoformat()
+            before = len(server.requests)
+            runs[name] = run_crawl(
+                tmp_path / name,
+                settings=fast(
+                    server,
+                    tmp_path / "output",
+                    NEWSARCHIVE_NOW=clock,
+                    NEWSARCHIVE_STATE_DIR=tmp_path / "state",
+                ),
+            )
+            runs[name].fetched = article_paths(server, before)
+    assert runs["first"].stats["newsarchive/gone/recorded"] == 1
+    assert runs["before"].fetched == [] and runs["before"].stats["newsarchive/gone/skipped"] == 1
+    assert runs["due"].fetched == list(gone)
+    with sqlite3.connect(tmp_path / "state" / "newsarchive.sqlite3") as db:
+        checked = db.execute("SELECT last_checked FROM gone").fetchall()
+        archived = {row[0] for row in db.execute("SELECT first_archived FROM articles")}
+    assert [datetime.fromisoformat(value) for (value,) in checked] == [NOW + timedelta(days=31)]
+    assert {datetime.fromisoformat(value) for value in archived} == {NOW}

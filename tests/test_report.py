@@ -8,14 +8,13 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
 
 from newsarchive.archive import feed_files, read_records
 from newsarchive.report import PARSED_FIELDS
-from tests.helpers import FAST, PROJECT, fast, run_crawl
+from tests.helpers import FAST, NOW, PROJECT, fast, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -67,7 +66,7 @@ def free_port() -> int:
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     output = tmp / "output"
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
         for name in ("backfill", "first", "second"):
             args = ("-a", "since=2024-01-01") if name == "backfill" else ()

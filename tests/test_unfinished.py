@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from newsarchive.feeds import FlushingGzipPlugin
 from newsarchive.unfinished import UNFINISHED, recover, repair
-from tests.helpers import collect, fast, read_jsonl, run_crawl, start_crawl
+from tests.helpers import NOW, collect, fast, read_jsonl, run_crawl, start_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -147,7 +147,7 @@ def read_folder_like_users(folder: Path) -> int:
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
 def test_a_killed_gzip_run_leaves_a_folder_every_reader_opens_and_the_rerun_recovers_it(tmp_path):
-    site = build_site(now=datetime.now(UTC), n_articles=160)
+    site = build_site(now=NOW, n_articles=160)
     output = tmp_path / "output"
     gz = {"NEWSARCHIVE_GZIP": True}
     with ReplicaServer(site) as server:

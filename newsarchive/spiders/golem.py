@@ -33,6 +33,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from newsarchive import sources
 from newsarchive.arguments import ARGUMENTS, parse_day, validate_run
+from newsarchive.clock import pinned_now
 from newsarchive.items import TeaserItem
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
@@ -241,10 +242,10 @@ class GolemSpider(scrapy.Spider):
             crawler.stats.inc_value(key, amount)
 
     def now(self) -> datetime:
-        pinned = self.setting("NEWSARCHIVE_NOW")  # a reparse runs at the recorded run's start
-        if pinned:
-            return pinned if isinstance(pinned, datetime) else datetime.fromisoformat(pinned)
-        return datetime.now(UTC)
+        """The run's clock (`newsarchive.clock`): pinned by NEWSARCHIVE_NOW, else the wall clock."""
+        crawler = getattr(self, "crawler", None)
+        pinned = pinned_now(crawler.settings) if crawler is not None else None
+        return pinned or datetime.now(UTC)
 
     # --- requests -----------------------------------------------------------------------------
     def cookies(self) -> dict[str, str]:
