@@ -11,7 +11,7 @@ from scrapy import Request, signals
 from newsarchive.clock import run_clock
 from newsarchive.items import ArticleItem
 from newsarchive.state import parse_instant, policy_for, store_for
-from newsarchive.warc import replay_holds
+from newsarchive.warc.replay import replay_holds
 
 
 class FetchTimeMiddleware:

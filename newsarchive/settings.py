@@ -231,7 +231,7 @@ NEWSARCHIVE_MAX_SITEMAPS = 1000
 # A multi-page article with more pages than this is reported, not archived (a loop guard).
 NEWSARCHIVE_MAX_PAGES = 50
 
-# --- WARC: the raw pages, and reparse from them (newsarchive/warc.py) --------------------
+# --- WARC: the raw pages, and reparse from them (newsarchive/warc/) --------------------
 # Every response of a run (articles, index pages, feeds, sitemaps, robots.txt), with its
 # request, goes into gzip WARC 1.1 files beside the feeds: <spider>-<run_id>-00000.warc.gz.
 # `scrapy reparse FILE...` rebuilds the run's records from them, offline.

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.warc import WarcArchive
+from newsarchive.warc.replay import WarcArchive
 from tests.helpers import NOW, SHARED_PAGES, CrawlResult, run_crawl, run_reparse, warcio
 from tests.replica import ReplicaServer, Site, build_site, render_article
 

@@ -28,7 +28,8 @@ from scrapy.settings import Settings
 
 from newsarchive.arguments import check_command_line, usage_error
 from newsarchive.feeds import archive_feeds
-from newsarchive.warc import REPLAY_STAT, REPLAYED_SETTINGS, read_warcinfo
+from newsarchive.warc.format import REPLAYED_SETTINGS
+from newsarchive.warc.replay import REPLAY_STAT, read_warcinfo
 
 logger = logging.getLogger(__name__)
 
