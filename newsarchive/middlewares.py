@@ -10,7 +10,7 @@ from scrapy import Request, signals
 
 from newsarchive.clock import run_clock
 from newsarchive.items import ArticleItem
-from newsarchive.state import parse_instant, policy_for, store_for
+from newsarchive.state import StateExtension, parse_instant
 from newsarchive.warc.replay import replay_holds
 
 
@@ -52,8 +52,10 @@ class IncrementalMiddleware:
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.store = store_for(crawler)
-        self.policy = policy_for(crawler.settings)
+        # Extensions are built before the engine builds the middlewares: the state is there.
+        state = crawler.get_extension(StateExtension)
+        self.store = state.store if state is not None else None
+        self.policy = state.policy if state is not None else None
         self.now = run_clock(crawler.settings)
         # Article id -> the URL id it is being fetched under, this run.
         self.fetching: dict[str, str] = {}
@@ -227,9 +229,8 @@ class IncrementalMiddleware:
         Whether an article is settled is read from the state, so this is right at any time;
         it runs when the spider goes idle (all requests answered, all items processed, and
         before the run's stats are written) and again when it closes, for a run that ends
-        without going idle. The close handler is connected before the state pipeline's,
-        which closes the store (spider middlewares are built before item pipelines, and
-        signal handlers run in the order they were connected).
+        without going idle. The state extension closes the store only once the engine has
+        stopped, after every spider_closed handler.
         """
         if self.store is None:
             return

@@ -35,7 +35,7 @@ from newsarchive.normalise.dates import (
 )
 from newsarchive.normalise.text import clean_code, clean_lines, clean_text, count_words
 from newsarchive.parsers.common import article_id
-from newsarchive.state import StateStore, parse_instant, store_for
+from newsarchive.state import StateExtension, StateStore, parse_instant
 from newsarchive.writes import WriteLedger, ledger_for
 
 logger = logging.getLogger(__name__)
@@ -273,14 +273,15 @@ class StatePipeline(_Pipeline):
 
     @classmethod
     def from_crawler(cls, crawler):
+        # Extensions are built before the engine builds the pipelines: the state is there.
+        state = crawler.get_extension(StateExtension)
         pipeline = cls(
             stats=crawler.stats,
-            store=store_for(crawler),
+            store=state.store if state is not None else None,
             ledger=ledger_for(crawler),
             crawler=crawler,
         )
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self, spider=None):
@@ -425,10 +426,6 @@ class StatePipeline(_Pipeline):
             self.ledger.failed("state", self.store.path if self.store else "state", error)
         else:
             raise error
-
-    def spider_closed(self, spider=None, reason=None):
-        if self.store is not None:
-            self.store.close()
 
 
 def _lastmod(adapter: ItemAdapter) -> datetime | None:

@@ -128,6 +128,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
+    # The state store (NEWSARCHIVE_STATE_ENABLED), found by the components that use it
+    # through the crawler (newsarchive/state.py).
+    "newsarchive.state.StateExtension": 50,
     "newsarchive.extensions.RunStats": 900,
     # Feeds a killed run left in `unfinished/`: repaired and moved into the output folder.
     "newsarchive.unfinished.RecoverUnfinishedFeeds": 100,

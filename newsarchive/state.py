@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from newsarchive.feeds import archiving
 
@@ -463,19 +465,34 @@ class RefetchPolicy:
         return False, "unchanged"
 
 
-_STORES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class StateExtension:
+    """Extension: the crawler's one state store and refetch policy, which the incremental
+    filter (`middlewares.IncrementalMiddleware`), the versioning pipeline
+    (`pipelines.StatePipeline`) and the spider (web-archive captures) find with
+    `crawler.get_extension(StateExtension)`.
 
+    Off (NotConfigured, and so None from `get_extension`) when `NEWSARCHIVE_STATE_ENABLED`
+    is off or the command writes no archive (`scrapy parse`, `shell`, …: they neither skip
+    known articles nor record any).
+    """
 
-def store_for(crawler) -> StateStore | None:
-    """The crawler's one state store (shared by the incremental filter and the versioning
-    pipeline), or None when `NEWSARCHIVE_STATE_ENABLED` is off or the command writes no
-    archive (`scrapy parse`, `shell`, …: they neither skip known articles nor record any)."""
-    settings = crawler.settings
-    if not settings.getbool("NEWSARCHIVE_STATE_ENABLED", True) or not archiving(settings):
-        return None
-    if crawler not in _STORES:
-        _STORES[crawler] = StateStore(crawler.settings.get("NEWSARCHIVE_STATE_DIR"))
-    return _STORES[crawler]
+    def __init__(self, store: StateStore, policy: RefetchPolicy) -> None:
+        self.store = store
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("NEWSARCHIVE_STATE_ENABLED") or not archiving(settings):
+            raise NotConfigured  # no message: Scrapy would log one as a warning
+        state = cls(StateStore(settings.get("NEWSARCHIVE_STATE_DIR")), policy_for(settings))
+        # Closed once the engine has stopped, after every spider_closed handler: the
+        # incremental filter stores the sitemaps read to the end at spider_closed.
+        crawler.signals.connect(state.engine_stopped, signal=signals.engine_stopped)
+        return state
+
+    def engine_stopped(self) -> None:
+        self.store.close()
 
 
 def policy_for(settings) -> RefetchPolicy:

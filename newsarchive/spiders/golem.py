@@ -54,7 +54,7 @@ from newsarchive.parsers.common import (
 from newsarchive.parsers.generic import NAME as GENERIC
 from newsarchive.progress import BackfillProgress
 from newsarchive.reading import Page, assemble, read_article, tree
-from newsarchive.state import parse_instant, store_for
+from newsarchive.state import StateExtension, parse_instant
 
 # Hosts whose URLs are the site's own and go to GOLEM_BASE_URL; everything else
 # (video., forum., jobs., karrierewelt., account., glm.io, other sites) is never requested.
@@ -766,7 +766,10 @@ class GolemSpider(scrapy.Spider):
 
     def capture_chains(self) -> Iterator[scrapy.Request]:
         """The first capture of each article's chain (the rest travel with it)."""
-        store = store_for(self.crawler) if getattr(self, "crawler", None) else None
+        # Asked for here, not in from_crawler: Scrapy builds the spider before the extensions.
+        crawler = getattr(self, "crawler", None)
+        state = crawler.get_extension(StateExtension) if crawler is not None else None
+        store = state.store if state is not None else None
         chains, left_out = self.capture_plan.chains(store.capture_known if store else None)
         for reason, amount in left_out.items():
             self.count(f"newsarchive/captures/{reason}", amount)
