@@ -10,6 +10,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from spidermon.contrib.scrapy.extensions import Spidermon
 
+from newsarchive.config import setting
 from newsarchive.feeds import archiving, run_id
 from newsarchive.unfinished import publish, unfinished_path
 from newsarchive.writes import ledger_for
@@ -24,6 +25,7 @@ class RunStats:
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
+        self.folder = Path(setting(crawler.settings, "NEWSARCHIVE_OUTPUT_DIR"))
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -33,11 +35,9 @@ class RunStats:
         return cls(crawler)
 
     def spider_closed(self, spider, reason):
-        settings = self.crawler.settings
-        folder = Path(settings.get("NEWSARCHIVE_OUTPUT_DIR"))
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
-        path = folder / f"{spider.name}-{run_id(spider)}-stats.json"
+        path = self.folder / f"{spider.name}-{run_id(spider)}-stats.json"
         try:
             # Written aside and renamed: a reader of `*-stats.json` never meets half a file.
             staged = unfinished_path(path)

@@ -33,6 +33,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
 
+from newsarchive.config import setting
 from newsarchive.feeds import archiving
 
 logger = logging.getLogger(__name__)
@@ -58,10 +59,10 @@ class ArticleImagesPipeline(FilesPipeline):
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_IMAGES") or not archiving(settings):
+        if not setting(settings, "NEWSARCHIVE_IMAGES", "getbool") or not archiving(settings):
             raise NotConfigured  # no message: Scrapy would log one as a warning
         cls._update_stores(settings)
-        return cls(settings.get("NEWSARCHIVE_OUTPUT_DIR", "output"), crawler=crawler)
+        return cls(setting(settings, "NEWSARCHIVE_OUTPUT_DIR"), crawler=crawler)
 
     def count(self, key: str, amount: int = 1) -> None:
         self.crawler.stats.inc_value(STAT.format(key), amount)

@@ -17,6 +17,7 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 from spidermon.exceptions import NotConfigured as SpidermonNotConfigured
 
+from newsarchive.config import setting
 from newsarchive.writes import FIRST_WRITE_ERROR
 
 logger = logging.getLogger(__name__)
@@ -131,8 +132,9 @@ class RunHealthMonitor(Monitor):
     def stats(self) -> dict:
         return self.data.stats
 
-    def setting(self, name: str, default: float) -> float:
-        return self.data.crawler.settings.getfloat(name, default)
+    def limit(self, name: str) -> float:
+        """A share the run may reach and still be healthy (settings.py holds the defaults)."""
+        return setting(self.data.crawler.settings, name, "getfloat")
 
     @property
     def outcome(self) -> RequestOutcome:
@@ -191,7 +193,7 @@ class RunHealthMonitor(Monitor):
     def test_error_rate(self):
         # Failed requests, and callbacks that raised (a parser tripping over new markup).
         outcome = self.outcome
-        limit = self.setting("NEWSARCHIVE_MAX_ERROR_RATE", 0.1)
+        limit = self.limit("NEWSARCHIVE_MAX_ERROR_RATE")
         self.assertLessEqual(
             outcome.share,
             limit,
@@ -205,7 +207,7 @@ class RunHealthMonitor(Monitor):
         states: the day golem.de changes its markup, this says which fields it touched."""
         read = self.stats.get("newsarchive/read/articles", 0)
         fell_back = self.stats.get("newsarchive/read/with_fallbacks", 0)
-        limit = self.setting("NEWSARCHIVE_MAX_FALLBACK_RATE", 0.05)
+        limit = self.limit("NEWSARCHIVE_MAX_FALLBACK_RATE")
         if not read or fell_back / read <= limit:
             return
         generic = self.stats.get("newsarchive/layout/generic", 0)
@@ -231,7 +233,7 @@ class RunHealthMonitor(Monitor):
     def test_drop_rate(self):
         dropped = stat_total(self.stats, "newsarchive/dropped/")
         attempted = dropped + self.stats.get("item_scraped_count", 0)
-        limit = self.setting("NEWSARCHIVE_MAX_DROP_RATE", 0.05)
+        limit = self.limit("NEWSARCHIVE_MAX_DROP_RATE")
         rate = dropped / attempted if attempted else 0.0
         self.assertLessEqual(
             rate, limit, f"{dropped} of {attempted} records failed validation (limit {limit:.0%})"

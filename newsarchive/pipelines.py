@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem
 
 from newsarchive import schema
 from newsarchive.clock import run_clock
+from newsarchive.config import setting
 from newsarchive.feeds import records_of_run, run_id
 from newsarchive.items import ArticleItem, TeaserItem
 from newsarchive.normalise.captions import normalise_caption
@@ -259,6 +260,7 @@ class StatePipeline(_Pipeline):
         store: StateStore | None = None,
         ledger: WriteLedger | None = None,
         crawler: Any = None,
+        output_folder: str | None = None,
     ) -> None:
         super().__init__(stats)
         self.store = store
@@ -270,6 +272,8 @@ class StatePipeline(_Pipeline):
         self.ledger = ledger
         self.crawler = crawler
         self.now = run_clock(crawler.settings) if crawler is not None else lambda: datetime.now(UTC)
+        # Where the run's feed files go, as the pending rows name it (see settle_pending).
+        self.output_folder = output_folder
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -280,6 +284,7 @@ class StatePipeline(_Pipeline):
             store=state.store if state is not None else None,
             ledger=ledger_for(crawler),
             crawler=crawler,
+            output_folder=str(Path(setting(crawler.settings, "NEWSARCHIVE_OUTPUT_DIR")).resolve()),
         )
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         return pipeline
@@ -374,7 +379,7 @@ class StatePipeline(_Pipeline):
         try:
             self.store.record_pending(
                 record_of(item),
-                str(Path(self.crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")).resolve()),
+                self.output_folder,
                 run_id(self.crawler.spider),
                 _lastmod(adapter),
                 adapter["raw"].get("links"),

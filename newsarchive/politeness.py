@@ -18,6 +18,8 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
+from newsarchive.config import setting
+
 logger = logging.getLogger(__name__)
 RETRY_AFTER_STAT = "newsarchive/retry_after/{}"
 
@@ -78,7 +80,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.max_wait = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 120)
+        self.max_wait = setting(settings, "NEWSARCHIVE_RETRY_AFTER_MAX", "getfloat")
 
     async def process_response(self, request: Request, response: Response, spider=None):
         wait = None

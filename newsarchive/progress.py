@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newsarchive.config import setting
 from newsarchive.feeds import archiving
 from newsarchive.monitors import request_outcome
 
@@ -152,7 +153,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL", 10)
+        interval = setting(crawler.settings, "NEWSARCHIVE_PROGRESS_INTERVAL", "getfloat")
         if interval <= 0 or not archiving(crawler.settings):
             raise NotConfigured
         return cls(crawler, interval)

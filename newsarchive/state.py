@@ -23,6 +23,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newsarchive.config import setting
 from newsarchive.feeds import archiving
 
 DB_NAME = "newsarchive.sqlite3"
@@ -483,9 +484,9 @@ class StateExtension:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_STATE_ENABLED") or not archiving(settings):
+        if not setting(settings, "NEWSARCHIVE_STATE_ENABLED", "getbool") or not archiving(settings):
             raise NotConfigured  # no message: Scrapy would log one as a warning
-        state = cls(StateStore(settings.get("NEWSARCHIVE_STATE_DIR")), policy_for(settings))
+        state = cls(StateStore(setting(settings, "NEWSARCHIVE_STATE_DIR")), policy_for(settings))
         # Closed once the engine has stopped, after every spider_closed handler: the
         # incremental filter stores the sitemaps read to the end at spider_closed.
         crawler.signals.connect(state.engine_stopped, signal=signals.engine_stopped)
@@ -496,12 +497,13 @@ class StateExtension:
 
 
 def policy_for(settings) -> RefetchPolicy:
+    def hours(name: str) -> timedelta:
+        return timedelta(hours=setting(settings, name, "getfloat"))
+
     return RefetchPolicy(
-        recheck_window=timedelta(hours=settings.getfloat("NEWSARCHIVE_RECHECK_WINDOW_HOURS", 72)),
-        recheck_interval=timedelta(
-            hours=settings.getfloat("NEWSARCHIVE_RECHECK_INTERVAL_HOURS", 6)
-        ),
-        gone_recheck=timedelta(days=settings.getfloat("NEWSARCHIVE_GONE_RECHECK_DAYS", 30)),
+        recheck_window=hours("NEWSARCHIVE_RECHECK_WINDOW_HOURS"),
+        recheck_interval=hours("NEWSARCHIVE_RECHECK_INTERVAL_HOURS"),
+        gone_recheck=timedelta(days=setting(settings, "NEWSARCHIVE_GONE_RECHECK_DAYS", "getfloat")),
     )
 
 

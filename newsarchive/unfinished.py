@@ -32,6 +32,7 @@ from typing import IO, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newsarchive.config import setting
 from newsarchive.feeds import DurableFileFeedStorage, archiving
 
 logger = logging.getLogger(__name__)
@@ -241,7 +242,7 @@ class RecoverUnfinishedFeeds:
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.folder = Path(crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR", "output"))
+        self.folder = Path(setting(crawler.settings, "NEWSARCHIVE_OUTPUT_DIR"))
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod

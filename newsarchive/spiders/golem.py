@@ -28,12 +28,14 @@ from lxml import etree
 from scrapy import signals
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 
 from newsarchive import sources
 from newsarchive.arguments import ARGUMENTS, parse_day, validate_run
 from newsarchive.clock import pinned_now
+from newsarchive.config import project_settings, setting
 from newsarchive.items import TeaserItem
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
@@ -160,6 +162,9 @@ class GolemSpider(scrapy.Spider):
         self.sitemaps_from_indexes = 0
         # Months done of a backfill, for the progress line (newsarchive/progress.py).
         self.backfill_progress: BackfillProgress | None = None
+        # settings.py's values until from_crawler reads the run's (a spider made without a
+        # crawler, as unit tests make it, runs with those).
+        self.read_settings(project_settings())
 
     # What the crawl and reparse commands call before they start anything.
     check_run = staticmethod(validate_run)
@@ -170,6 +175,7 @@ class GolemSpider(scrapy.Spider):
         # the commands check the same earlier still, to answer with a usage error.
         validate_run(kwargs, crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.read_settings(crawler.settings)
         # A request the scheduler drops as seen never reaches a callback or errback.
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         if spider.since:  # known before the first request: the first status line has it
@@ -191,19 +197,30 @@ class GolemSpider(scrapy.Spider):
         return parts.hostname in GOLEM_HOSTS or parts.scheme == "file"
 
     # --- settings-derived values ------------------------------------------------------------
-    def setting(self, name: str, default: Any = None, kind: str = "get") -> Any:
-        """A setting read as `kind` ("getint", "getbool", …: `-s` gives strings), or the
-        default when the spider runs without a crawler (as unit tests make it)."""
-        crawler = getattr(self, "crawler", None)
-        if crawler is None:
-            return default
-        return getattr(crawler.settings, kind)(name, default)
-
-    @cached_property
-    def base(self) -> SplitResult:
-        """`GOLEM_BASE_URL`, split once: every link of every page is checked against it.
-        (Read after Scrapy has attached the crawler, so the run's settings are in it.)"""
-        return urlsplit((self.setting("GOLEM_BASE_URL") or SITE).rstrip("/"))
+    def read_settings(self, settings: BaseSettings) -> None:
+        """The settings the spider steers by, read once (settings.py holds each default)."""
+        # `GOLEM_BASE_URL`, split once: every link of every page is checked against it.
+        base_url = setting(settings, "GOLEM_BASE_URL") or SITE
+        self.base: SplitResult = urlsplit(base_url.rstrip("/"))
+        golem = [
+            f"{scheme}://{host}/" for host in sorted(GOLEM_HOSTS) for scheme in ("https", "http")
+        ]
+        # URL beginnings that name golem.de's hosts or the configured one.
+        self.site_prefixes = (*golem, f"{self.base.scheme}://{self.base.netloc}/")
+        # A reparse runs at the recorded run's start, a test on its replica's day.
+        self.pinned_now: datetime | None = pinned_now(settings)
+        self.consent_cookie: str = setting(settings, "GOLEM_CONSENT_COOKIE")
+        self.multipage_single: bool = setting(settings, "GOLEM_MULTIPAGE_SINGLE", "getbool")
+        self.follow_hops: int = setting(settings, "NEWSARCHIVE_FOLLOW_HOPS", "getint")
+        self.max_sitemaps: int = setting(settings, "NEWSARCHIVE_MAX_SITEMAPS", "getint")
+        self.max_pages: int = setting(settings, "NEWSARCHIVE_MAX_PAGES", "getint")
+        self.cdx_page_size: int = setting(settings, "WAYBACK_CDX_PAGE_SIZE", "getint")
+        # The hosts of the web archives (-a source=…), by setting name.
+        self.archive_hosts: dict[str, str | None] = {
+            name: setting(settings, name)
+            for hosts in sources.ARCHIVE_SETTINGS.values()
+            for name in hosts
+        }
 
     def on_site(self, url: str) -> str:
         """The same URL on the configured host (`GOLEM_BASE_URL`) if it is a golem.de URL."""
@@ -221,14 +238,6 @@ class GolemSpider(scrapy.Spider):
             return url
         return urlunsplit(("https", "www.golem.de", parts.path, parts.query, ""))
 
-    @cached_property
-    def site_prefixes(self) -> tuple[str, ...]:
-        """URL beginnings that name golem.de's hosts or the configured one."""
-        golem = [
-            f"{scheme}://{host}/" for host in sorted(GOLEM_HOSTS) for scheme in ("https", "http")
-        ]
-        return (*golem, f"{self.base.scheme}://{self.base.netloc}/")
-
     def is_site_url(self, url: str) -> bool:
         # Most links a page gives start with a site's own prefix: no split for those.
         if url.startswith(self.site_prefixes):
@@ -243,16 +252,14 @@ class GolemSpider(scrapy.Spider):
 
     def now(self) -> datetime:
         """The run's clock (`newsarchive.clock`): pinned by NEWSARCHIVE_NOW, else the wall clock."""
-        crawler = getattr(self, "crawler", None)
-        pinned = pinned_now(crawler.settings) if crawler is not None else None
-        return pinned or datetime.now(UTC)
+        return self.pinned_now or datetime.now(UTC)
 
     # --- requests -----------------------------------------------------------------------------
     def cookies(self) -> dict[str, str]:
         """Consent (as public scrapers send it) and the one-page view of long articles."""
         today = self.now().astimezone(BERLIN).strftime("%y%m%d")
-        cookies = {self.setting("GOLEM_CONSENT_COOKIE", "golem_consent20"): f"cmp|{today}"}
-        if self.setting("GOLEM_MULTIPAGE_SINGLE", True, "getbool"):
+        cookies = {self.consent_cookie: f"cmp|{today}"}
+        if self.multipage_single:
             cookies["golem_multipage"] = "single"
         return cookies
 
@@ -532,13 +539,10 @@ class GolemSpider(scrapy.Spider):
         """Whether sitemap indexes may add one more sitemap this run (a bound on what a
         hostile or broken index can make the run fetch: NEWSARCHIVE_MAX_SITEMAPS)."""
         self.sitemaps_from_indexes += 1
-        if self.sitemaps_from_indexes <= self.setting("NEWSARCHIVE_MAX_SITEMAPS", 1000, "getint"):
+        if self.sitemaps_from_indexes <= self.max_sitemaps:
             return True
         self.count("newsarchive/sitemaps/over_cap")
-        if (
-            self.sitemaps_from_indexes
-            == self.setting("NEWSARCHIVE_MAX_SITEMAPS", 1000, "getint") + 1
-        ):
+        if self.sitemaps_from_indexes == self.max_sitemaps + 1:
             self.logger.warning("sitemap indexes list more than NEWSARCHIVE_MAX_SITEMAPS sitemaps")
         return False
 
@@ -639,7 +643,7 @@ class GolemSpider(scrapy.Spider):
         fetched = {page.page for page in pages}
         next_url = last.next_page_url if origin["multipage"] else None
         if next_url and page_number(next_url) not in fetched:
-            if len(pages) >= self.setting("NEWSARCHIVE_MAX_PAGES", 50, "getint"):
+            if len(pages) >= self.max_pages:
                 yield from self.article_failed(origin, "more pages than NEWSARCHIVE_MAX_PAGES")
                 return
             yield self.later_page_request(next_url, pages, origin)
@@ -665,7 +669,7 @@ class GolemSpider(scrapy.Spider):
         to the scope they were given."""
         if self.urls or self.topic or self.since or self.archive is not None:
             return 0
-        return self.setting("NEWSARCHIVE_FOLLOW_HOPS", 1, "getint")
+        return self.follow_hops
 
     def article_links(self, response: Response, root: Any) -> list[str] | None:
         """The canonical URLs of the articles a page links to, in a run that follows links
@@ -709,10 +713,12 @@ class GolemSpider(scrapy.Spider):
         since, until = self.period
         return sources.open_source(
             self.source,
-            self.setting,
+            lambda name, default: (
+                default if self.archive_hosts[name] is None else self.archive_hosts[name]
+            ),
             since,
             until or self.now().astimezone(BERLIN).date(),
-            self.setting("WAYBACK_CDX_PAGE_SIZE", 5000, "getint"),
+            self.cdx_page_size,
         )
 
     @property

@@ -45,6 +45,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.config import setting
 from newsarchive.feeds import archiving, run_started
 from newsarchive.feeds import run_id as feed_run_id
 from newsarchive.warc.format import (
@@ -155,11 +156,16 @@ class WarcMiddleware:
 
     def __init__(self, crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True) or not archiving(settings):
+        if not setting(settings, "NEWSARCHIVE_WARC_ENABLED", "getbool") or not archiving(settings):
             raise NotConfigured  # no message: Scrapy would log one as a warning
         self.crawler = crawler
-        self.max_bytes = settings.getint("NEWSARCHIVE_WARC_MAX_BYTES", 1_000_000_000)
-        self.folder = Path(settings.get("NEWSARCHIVE_OUTPUT_DIR", "output"))
+        self.max_bytes = setting(settings, "NEWSARCHIVE_WARC_MAX_BYTES", "getint")
+        self.folder = Path(setting(settings, "NEWSARCHIVE_OUTPUT_DIR"))
+        # What the warcinfo record says of the run's settings (the add-on has applied its
+        # derived ones before the engine builds the middlewares: USER_AGENT is final).
+        self.recorded = {name: settings.get(name) for name in RECORDED_SETTINGS if name in settings}
+        self.robots = "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"
+        self.user_agent = settings.get("USER_AGENT") or ""
         self.writer: RotatingWarcWriter | None = None
         self.failed = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -170,8 +176,6 @@ class WarcMiddleware:
 
     def warcinfo(self, spider: Any) -> dict[str, str]:
         """The warcinfo fields: what wrote the file, and what a reparse needs to run again."""
-        settings = self.crawler.settings
-        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS if name in settings}
         return {
             "software": software(),
             "format": f"WARC File Format {WARC_VERSION}",
@@ -179,13 +183,13 @@ class WarcMiddleware:
             "specifications/warc-format/warc-1.1/",
             "description": "golem.de pages as fetched by newsarchive; "
             "`scrapy reparse` rebuilds the run's records from them",
-            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-            "http-header-user-agent": settings.get("USER_AGENT") or "",
+            "robots": self.robots,
+            "http-header-user-agent": self.user_agent,
             "spider": spider.name,
             # JSON on one line each: read back by newsarchive.warc.replay.read_warcinfo.
             "spider-arguments": json.dumps(getattr(spider, "arguments", {}), default=str),
             "run-started": warc_date(run_started(spider)),
-            "settings": json.dumps(recorded, default=str, sort_keys=True),
+            "settings": json.dumps(self.recorded, default=str, sort_keys=True),
         }
 
     def _writer(self) -> RotatingWarcWriter:
