@@ -35,6 +35,7 @@ from scrapy.pipelines.files import FilesPipeline
 
 from newsarchive.config import setting
 from newsarchive.feeds import archiving
+from newsarchive.meta import Meta
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class ArticleImagesPipeline(FilesPipeline):
                 self.count("offsite")
                 continue
             requests.append(
-                Request(spider.on_site(url), callback=NO_CALLBACK, meta={"image_url": url})
+                Request(spider.on_site(url), callback=NO_CALLBACK, meta={Meta.IMAGE_URL: url})
             )
         return requests
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from newsarchive.meta import Raw
 from newsarchive.parsers.common import RawArticle, article_id
 from newsarchive.schema import SCHEMA_VERSION, record_fields
 
@@ -117,11 +118,11 @@ def article_item(
         fallbacks=_fallbacks(pages),
         source_url=source_url,
         raw={
-            "fetched_at": fetched_at,
-            "published_display": first.published_display,
-            "published_machine": first.published_machine,
-            "modified_machine": first.modified_machine,
-            "jsonld_wall_clock": first.jsonld_wall_clock,
+            Raw.FETCHED_AT: fetched_at,
+            Raw.PUBLISHED_DISPLAY: first.published_display,
+            Raw.PUBLISHED_MACHINE: first.published_machine,
+            Raw.MODIFIED_MACHINE: first.modified_machine,
+            Raw.JSONLD_WALL_CLOCK: first.jsonld_wall_clock,
         },
     )
 

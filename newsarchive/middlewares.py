@@ -10,12 +10,13 @@ from scrapy import Request, signals
 
 from newsarchive.clock import run_clock
 from newsarchive.items import ArticleItem
+from newsarchive.meta import Meta, Raw
 from newsarchive.state import StateExtension, parse_instant
 from newsarchive.warc.replay import replay_holds
 
 
 class FetchTimeMiddleware:
-    """Stamp every response with the instant it arrived (`response.meta["fetched_at"]`).
+    """Stamp every response with the instant it arrived (meta `Meta.FETCHED_AT`).
 
     That instant is the record's `crawled_at` / `seen_at` and the base for relative dates on
     the page ("heute, 10:15 Uhr"), so re-parsing a stored page later gives the same record.
@@ -25,7 +26,7 @@ class FetchTimeMiddleware:
 
     def process_response(self, request, response, spider=None):
         if "warc" not in response.flags:
-            request.meta["fetched_at"] = datetime.now(UTC)
+            request.meta[Meta.FETCHED_AT] = datetime.now(UTC)
         return response
 
 
@@ -81,18 +82,18 @@ class IncrementalMiddleware:
 
     def wanted(self, request) -> bool:
         wanted = self.decide(request)
-        if not wanted and isinstance(request, Request) and "article_id" in request.meta:
+        if not wanted and isinstance(request, Request) and Meta.ARTICLE_ID in request.meta:
             settled = getattr(self.crawler.spider, "article_settled", None)
             if settled is not None:  # a backfill's progress counts the article as done
-                settled(request.meta["article_id"])
+                settled(request.meta[Meta.ARTICLE_ID])
         return wanted
 
     def decide(self, request) -> bool:
         if not isinstance(request, Request):
             return True
-        if "sitemap" in request.meta:
+        if Meta.SITEMAP in request.meta:
             return self.sitemap_wanted(request)
-        requested = request.meta.get("article_id")
+        requested = request.meta.get(Meta.ARTICLE_ID)
         if requested is None or self.store is None:
             return True
         article = self.resolve(requested)
@@ -102,12 +103,15 @@ class IncrementalMiddleware:
             return self.fetching[article] == requested
         gone = self.store.lookup_gone(article)
         fetch, why = self.policy.should_fetch(
-            self.store.lookup(article), parse_instant(request.meta.get("lastmod")), self.now(), gone
+            self.store.lookup(article),
+            parse_instant(request.meta.get(Meta.LASTMOD)),
+            self.now(),
+            gone,
         )
         if fetch:
             self.fetching[article] = requested
             if gone is not None:
-                request.meta["gone_recheck"] = True
+                request.meta[Meta.GONE_RECHECK] = True
             if why != "new":
                 self.count(f"newsarchive/refetch/{why}")
         elif article not in self.skipped:
@@ -119,8 +123,8 @@ class IncrementalMiddleware:
 
     def sitemap_wanted(self, request) -> bool:
         """Whether a sitemap the index names is worth reading (see the class docstring)."""
-        url, recent = request.meta["sitemap"], request.meta.get("recent", False)
-        lastmod = parse_instant(request.meta.get("sitemap_lastmod"))
+        url, recent = request.meta[Meta.SITEMAP], request.meta.get(Meta.RECENT, False)
+        lastmod = parse_instant(request.meta.get(Meta.SITEMAP_LASTMOD))
         if self.store is None:
             # Nothing to compare with: the cron scope only, or, replaying a WARC, what the
             # crawl read (the replay answers nothing else).
@@ -142,7 +146,7 @@ class IncrementalMiddleware:
             if lastmod <= known.lastmod:
                 self.count("newsarchive/sitemaps/unchanged")
                 return False
-            request.meta["sitemap_since"] = known.lastmod.isoformat()
+            request.meta[Meta.SITEMAP_SINCE] = known.lastmod.isoformat()
         # Marked as being read before it is: a run killed now leaves it to be read again.
         self.store.record_sitemap(url, None, self.now())
         return True
@@ -152,7 +156,7 @@ class IncrementalMiddleware:
         that URL id an alias of the article."""
         if self.store is None or not isinstance(output, ArticleItem):
             return
-        requested = output.raw.get("requested_id")
+        requested = output.raw.get(Raw.REQUESTED_ID)
         if requested and output.id and requested != output.id:
             if self.aliases.get(requested) != output.id:
                 self.aliases[requested] = output.id
@@ -163,14 +167,14 @@ class IncrementalMiddleware:
     def response_seen(self, response) -> None:
         """A 404/410 marks the article its request was for gone; an answer to a recheck of
         a gone article ends that."""
-        requested = response.meta.get("article_id")
+        requested = response.meta.get(Meta.ARTICLE_ID)
         if self.store is None or requested is None:
             return
         article = self.resolve(requested)
         if response.status in (404, 410):
             self.store.record_gone(article, response.url, response.status, self.now())
             self.count("newsarchive/gone/recorded")
-        elif response.meta.get("gone_recheck"):
+        elif response.meta.get(Meta.GONE_RECHECK):
             self.store.forget_gone(article)
 
     def passed(self, output) -> Iterator:
@@ -189,18 +193,18 @@ class IncrementalMiddleware:
         the links the state kept for it: the run that archived it may have been killed
         before it followed them, and no later run would ever meet them otherwise."""
         spider = self.crawler.spider
-        requested = request.meta.get("article_id") if isinstance(request, Request) else None
+        requested = request.meta.get(Meta.ARTICLE_ID) if isinstance(request, Request) else None
         if requested is None or self.store is None or spider is None:
             return iter(())  # a sitemap left out, or no state to keep links in
         article = self.resolve(requested)
-        if article in self.fetching or not request.meta.get("follow", True):
+        if article in self.fetching or not request.meta.get(Meta.FOLLOW, True):
             return iter(())  # fetched this run under another URL: its page gives the links
         if spider.hop_budget == 0:
             return iter(())
         links = self.store.links_of(article)
         if not links:
             return iter(())
-        return spider.follow_article_links(article, request.meta.get("hops", 0), links)
+        return spider.follow_article_links(article, request.meta.get(Meta.HOPS, 0), links)
 
     async def process_start(self, start):
         async for request in start:
@@ -209,18 +213,18 @@ class IncrementalMiddleware:
 
     async def process_spider_output(self, response, result, spider=None):
         self.response_seen(response)
-        sitemap = response.meta.get("sitemap") if response.status == 200 else None
+        sitemap = response.meta.get(Meta.SITEMAP) if response.status == 200 else None
         asked: list[tuple[str, datetime]] = []
         async for output in result:
             self.learn(output)
             for passed in self.passed(output):
                 if sitemap is not None and isinstance(passed, Request):
-                    lastmod = parse_instant(passed.meta.get("lastmod"))
-                    if passed.meta.get("article_id") and lastmod is not None:
-                        asked.append((passed.meta["article_id"], lastmod))
+                    lastmod = parse_instant(passed.meta.get(Meta.LASTMOD))
+                    if passed.meta.get(Meta.ARTICLE_ID) and lastmod is not None:
+                        asked.append((passed.meta[Meta.ARTICLE_ID], lastmod))
                 yield passed
-        if sitemap is not None and response.meta.get("sitemap_complete"):
-            lastmod = parse_instant(response.meta.get("sitemap_lastmod"))
+        if sitemap is not None and response.meta.get(Meta.SITEMAP_COMPLETE):
+            lastmod = parse_instant(response.meta.get(Meta.SITEMAP_LASTMOD))
             self.sitemaps_read[sitemap] = (lastmod, asked)
 
     def commit_sitemaps(self, spider=None, reason=None) -> None:

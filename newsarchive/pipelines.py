@@ -24,6 +24,7 @@ from newsarchive.clock import run_clock
 from newsarchive.config import setting
 from newsarchive.feeds import records_of_run, run_id
 from newsarchive.items import ArticleItem, TeaserItem
+from newsarchive.meta import Raw
 from newsarchive.normalise.captions import normalise_caption
 from newsarchive.normalise.dates import (
     MachineReading,
@@ -125,16 +126,16 @@ class DatePipeline(_Pipeline):
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
         raw = adapter["raw"]
-        fetched_at: datetime = raw["fetched_at"]
+        fetched_at: datetime = raw[Raw.FETCHED_AT]
         if adapter.get("kind") == "teaser":
             adapter["seen_at"] = format_utc(fetched_at)
             return item
         adapter["crawled_at"] = format_utc(fetched_at)
         # A capture from a web archive was taken at its own instant; a live page when fetched.
         # Relative dates on the page ("heute") speak of the day it was captured.
-        captured_at: datetime = raw.get("captured_at") or fetched_at
+        captured_at: datetime = raw.get(Raw.CAPTURED_AT) or fetched_at
         adapter["captured_at"] = format_utc(captured_at)
-        display = raw.get("published_display")
+        display = raw.get(Raw.PUBLISHED_DISPLAY)
         shown = parse_german_wallclock(display, captured_at) if display else None
         published_wall = shown[0] if shown and shown[1] else None
         # How this page writes machine times (false "Z" or not), learnt from the one value
@@ -142,15 +143,15 @@ class DatePipeline(_Pipeline):
         # Where no value tells (no displayed date, or machine values that contradict it), the
         # layout era's known habit decides.
         reading = None
-        for machine in raw.get("published_machine", []):
+        for machine in raw.get(Raw.PUBLISHED_MACHINE, []):
             reading = calibrate(published_wall, machine)
             if reading is not None:
                 break
         if reading is None:
-            reading = MachineReading(false_utc=bool(raw.get("jsonld_wall_clock")))
-        published = instant_of(shown, raw.get("published_machine", []), reading)
+            reading = MachineReading(false_utc=bool(raw.get(Raw.JSONLD_WALL_CLOCK)))
+        published = instant_of(shown, raw.get(Raw.PUBLISHED_MACHINE, []), reading)
         # No page displays its update: the machine values alone say when it was.
-        modified = instant_of(None, raw.get("modified_machine", []), reading)
+        modified = instant_of(None, raw.get(Raw.MODIFIED_MACHINE, []), reading)
         if published is None:
             self.count("newsarchive/dates/unreadable_published")
         adapter["published"] = format_instant(published)
@@ -323,8 +324,8 @@ class StatePipeline(_Pipeline):
         if adapter.get("kind") != "article" or self.store is None:
             return item
         earlier = self.this_run.get(adapter["id"])
-        live = not adapter["raw"].get("capture")
-        if earlier is not None and live and not adapter["raw"].get("forced"):
+        live = not adapter["raw"].get(Raw.CAPTURE)
+        if earlier is not None and live and not adapter["raw"].get(Raw.FORCED):
             if earlier[0] == adapter["content_hash"]:
                 self.count("newsarchive/articles/duplicate")
                 raise DropItem(f"article {adapter['id']} written already this run", "DEBUG")
@@ -335,7 +336,7 @@ class StatePipeline(_Pipeline):
             return item
         known = self.store.lookup(adapter["id"])
         captured_at = parse_instant(adapter["captured_at"])
-        capture = adapter["raw"].get("capture")
+        capture = adapter["raw"].get(Raw.CAPTURE)
         if known is None:
             adapter["version"] = 1
             self.count("newsarchive/articles/new")
@@ -354,13 +355,13 @@ class StatePipeline(_Pipeline):
                     self.now(),
                     captured_at,
                     capture,
-                    links=adapter["raw"].get("links"),
+                    links=adapter["raw"].get(Raw.LINKS),
                 )
             except sqlite3.Error as error:
                 self._state_failed(error)
                 raise DropItem(f"article {known.id} not written: {error}", "DEBUG") from error
             self.count("newsarchive/articles/unchanged")
-            if not adapter["raw"].get("forced"):
+            if not adapter["raw"].get(Raw.FORCED):
                 raise DropItem(
                     f"article {known.id} unchanged since version {known.version}", "DEBUG"
                 )
@@ -382,7 +383,7 @@ class StatePipeline(_Pipeline):
                 self.output_folder,
                 run_id(self.crawler.spider),
                 _lastmod(adapter),
-                adapter["raw"].get("links"),
+                adapter["raw"].get(Raw.LINKS),
             )
         except sqlite3.Error as error:
             self._state_failed(error)
@@ -407,8 +408,8 @@ class StatePipeline(_Pipeline):
                     record_of(item),
                     _lastmod(adapter),
                     self.now(),
-                    adapter["raw"].get("capture"),
-                    links=adapter["raw"].get("links"),
+                    adapter["raw"].get(Raw.CAPTURE),
+                    links=adapter["raw"].get(Raw.LINKS),
                 )
             except sqlite3.Error as error:
                 self._state_failed(error)
@@ -434,7 +435,7 @@ class StatePipeline(_Pipeline):
 
 
 def _lastmod(adapter: ItemAdapter) -> datetime | None:
-    return parse_instant(adapter["raw"].get("lastmod"))
+    return parse_instant(adapter["raw"].get(Raw.LASTMOD))
 
 
 # The normalising pipelines, in order: the crawl runs them (settings.ITEM_PIPELINES) and so

@@ -25,6 +25,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from newsarchive.meta import Meta
 from newsarchive.parsers.common import page_number
 from newsarchive.sources import (
     ArchiveResponseError,
@@ -73,14 +74,14 @@ class CommonCrawl:
     def _index_request(
         self, url: str, step: str, crawl: str | None, request: dict[str, Any]
     ) -> scrapy.Request:
-        meta = {**request.get("meta", {}), "index_step": step, "crawl": crawl}
+        meta = {**request.get("meta", {}), Meta.INDEX_STEP: step, Meta.CRAWL: crawl}
         return scrapy.Request(url, **{**request, "meta": meta})
 
     def read_index(
         self, response: Response, **request: Any
     ) -> tuple[list[Capture], list[scrapy.Request]]:
         """Captures one index answer lists, and the index requests it leads to."""
-        step, crawl = response.meta.get("index_step"), response.meta.get("crawl")
+        step, crawl = response.meta.get(Meta.INDEX_STEP), response.meta.get(Meta.CRAWL)
         if step == "collinfo":
             crawls = crawls_of_period(read_json(response.body), self.since, self.until)
             return [], [
@@ -99,7 +100,7 @@ class CommonCrawl:
     # --- captures --------------------------------------------------------------------------
     def capture_request(self, capture: Capture, **request: Any) -> scrapy.Request:
         offset, length = int(capture.located("offset")), int(capture.located("length"))
-        meta = {**request.pop("meta", {}), "capture": capture, "warc_record": True}
+        meta = {**request.pop("meta", {}), Meta.CAPTURE: capture, Meta.WARC_RECORD: True}
         return scrapy.Request(
             f"{self.data}/{capture.located('filename')}",
             headers={"Range": f"bytes={offset}-{offset + length - 1}"},

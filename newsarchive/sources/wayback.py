@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
+from newsarchive.meta import Meta
 from newsarchive.sources import (
     ArchiveResponseError,
     Capture,
@@ -104,7 +105,7 @@ class Wayback:
         return f"{self.base}/web/{timestamp}id_/{url}"
 
     def capture_request(self, capture: Capture, **request: Any) -> scrapy.Request:
-        meta = {**request.pop("meta", {}), "capture": capture}
+        meta = {**request.pop("meta", {}), Meta.CAPTURE: capture}
         return scrapy.Request(
             self.capture_url(capture.timestamp, capture.url), meta=meta, **request
         )
@@ -115,7 +116,7 @@ class Wayback:
 
     def later_page_request(self, url: str, capture: Capture, **request: Any) -> scrapy.Request:
         """A later page of a multi-page article, as captured nearest page 1's instant."""
-        meta = {**request.pop("meta", {}), "capture": capture}
+        meta = {**request.pop("meta", {}), Meta.CAPTURE: capture}
         return scrapy.Request(self.capture_url(capture.timestamp, url), meta=meta, **request)
 
     def open_capture(self, response: Response, capture: Capture) -> tuple[Response, datetime]:

@@ -37,6 +37,7 @@ from newsarchive.arguments import ARGUMENTS, parse_day, validate_run
 from newsarchive.clock import pinned_now
 from newsarchive.config import project_settings, setting
 from newsarchive.items import TeaserItem
+from newsarchive.meta import Meta, Origin, Raw
 from newsarchive.normalise.dates import BERLIN
 from newsarchive.parsers import (
     NotAnArticle,
@@ -264,18 +265,26 @@ class GolemSpider(scrapy.Spider):
         return cookies
 
     def page_request(
-        self, url: str, callback, *, dont_filter: bool = False, errback=None, **meta: Any
+        self,
+        url: str,
+        callback,
+        *,
+        dont_filter: bool = False,
+        errback=None,
+        meta: dict[str, Any] | None = None,
     ) -> scrapy.Request:
         return scrapy.Request(
             self.on_site(url),
             callback=callback,
             errback=errback or self.request_failed,
             cookies=self.cookies(),
-            meta=meta,
+            meta=meta or {},
             dont_filter=dont_filter,
         )
 
-    def article_requests(self, url: str, hops: int = 0, **meta: Any) -> Iterator[scrapy.Request]:
+    def article_requests(
+        self, url: str, hops: int = 0, lastmod: str | None = None
+    ) -> Iterator[scrapy.Request]:
         """The request for an article's page 1 the first time a run meets a link to it.
 
         Canonicalising (page 1, https, no query or fragment) makes every link to an article
@@ -295,19 +304,19 @@ class GolemSpider(scrapy.Spider):
         if known is None:
             self.article_hops[article] = hops
             self.count("newsarchive/articles/discovered")
-            yield self.page_request(
-                canonical, self.parse_article, hops=hops, article_id=article, **meta
-            )
+            meta = {Meta.HOPS: hops, Meta.ARTICLE_ID: article}
+            if lastmod is not None:
+                meta[Meta.LASTMOD] = lastmod
+            yield self.page_request(canonical, self.parse_article, meta=meta)
             return
         if hops < known:
             self.article_hops[article] = hops
             held = self.held_links.pop(article, None)
             if held is not None:  # parsed already, its links held back by the hop budget
                 yield from self.link_requests(held, hops + 1)
-        if meta.get("lastmod"):
-            yield self.page_request(
-                canonical, self.parse_article, hops=min(hops, known), article_id=article, **meta
-            )
+        if lastmod:
+            meta = {Meta.HOPS: min(hops, known), Meta.ARTICLE_ID: article, Meta.LASTMOD: lastmod}
+            yield self.page_request(canonical, self.parse_article, meta=meta)
 
     def link_requests(self, urls: Iterable[str], hops: int) -> Iterator[scrapy.Request]:
         for url in urls:
@@ -329,7 +338,10 @@ class GolemSpider(scrapy.Spider):
             for url in self.urls:
                 # Exactly these pages, nothing else; written even when unchanged.
                 yield self.page_request(
-                    url, self.parse_article, dont_filter=True, follow=False, forced=True
+                    url,
+                    self.parse_article,
+                    dont_filter=True,
+                    meta={Meta.FOLLOW: False, Meta.FORCED: True},
                 )
             return
         if self.topic:
@@ -354,7 +366,7 @@ class GolemSpider(scrapy.Spider):
             self.parse_sitemap,
             errback=self.sitemap_index_failed,
             dont_filter=True,
-            index=True,
+            meta={Meta.INDEX: True},
         )
 
     def recent_months(self) -> tuple[date, date]:
@@ -368,7 +380,7 @@ class GolemSpider(scrapy.Spider):
             f"{SITE}/news/gsitemap-{yymm(month)}.xml",
             self.parse_sitemap,
             dont_filter=True,
-            month=month,
+            meta={Meta.MONTH: month},
         )
 
     def sitemap_index_failed(self, failure) -> Iterator[scrapy.Request]:
@@ -394,12 +406,14 @@ class GolemSpider(scrapy.Spider):
             yield self.page_request(
                 url,
                 self.parse_sitemap,
-                sitemap=self.as_golem(self.on_site(url)),
-                sitemap_lastmod=entry.get("lastmod"),
-                recent=month is not None,
-                month=month,
+                meta={
+                    Meta.SITEMAP: self.as_golem(self.on_site(url)),
+                    Meta.SITEMAP_LASTMOD: entry.get("lastmod"),
+                    Meta.RECENT: month is not None,
+                    Meta.MONTH: month,
+                },
             )
-        if response.meta.get("index"):
+        if response.meta.get(Meta.INDEX):
             for key, month in recent.items():
                 if key not in named:
                     yield self.sitemap_request(month)
@@ -440,7 +454,7 @@ class GolemSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or not looks_like_html(response.body):
             self.count("newsarchive/index/not_html")
             self.logger.warning("index page %s is no HTML page", response.url)
-            self.month_read(response.meta.get("archive_month"))
+            self.month_read(response.meta.get(Meta.ARCHIVE_MONTH))
             return
         try:
             root = tree(page_of(response))
@@ -452,7 +466,7 @@ class GolemSpider(scrapy.Spider):
             yield from self.consent_wall(response)
             return
         self.count("newsarchive/index_pages")
-        fetched_at = response.meta.get("fetched_at") or self.now()
+        fetched_at = response.meta.get(Meta.FETCHED_AT) or self.now()
         page_url = self.as_golem(response.url)
         for position, teaser in enumerate(index_pages.teasers(root), start=1):
             yield TeaserItem(
@@ -465,15 +479,15 @@ class GolemSpider(scrapy.Spider):
                 title=teaser.title,
                 summary=teaser.summary,
                 image=teaser.image,
-                raw={"fetched_at": fetched_at},
+                raw={Raw.FETCHED_AT: fetched_at},
             )
-        month = response.meta.get("archive_month")
+        month = response.meta.get(Meta.ARCHIVE_MONTH)
         links = self.link_requests(index_pages.links(root, response.url), hops=0)
         yield from self.found_in_month(month, links)
         next_page = index_pages.next_page(root, response.url)
         if next_page and self.is_site_url(next_page):
-            more = {"archive_month": month} if month else {}
-            yield self.page_request(next_page, self.parse_index, **more)
+            more = {Meta.ARCHIVE_MONTH: month} if month else {}
+            yield self.page_request(next_page, self.parse_index, meta=more)
         else:
             self.month_read(month)
 
@@ -492,8 +506,8 @@ class GolemSpider(scrapy.Spider):
         `sitemap_since` where the state gave one); its archive page where it is missing;
         the sitemaps of a sitemap index. A missing or unreadable index (`index` in meta)
         falls back to this month's and last month's sitemaps."""
-        month: date | None = response.meta.get("month")
-        index = response.meta.get("index", False)
+        month: date | None = response.meta.get(Meta.MONTH)
+        index = response.meta.get(Meta.INDEX, False)
         if response.status in (404, 410):
             self.count(
                 "newsarchive/sitemaps/index_missing" if index else "newsarchive/sitemaps/missing"
@@ -502,7 +516,9 @@ class GolemSpider(scrapy.Spider):
                 yield from map(self.sitemap_request, self.recent_months())
             elif month is not None:
                 yield self.page_request(
-                    f"{SITE}/aa-{yymm(month)}.html", self.parse_index, archive_month=yymm(month)
+                    f"{SITE}/aa-{yymm(month)}.html",
+                    self.parse_index,
+                    meta={Meta.ARCHIVE_MONTH: yymm(month)},
                 )
             return
         sitemap, whole = read_sitemap(response.body)
@@ -521,7 +537,7 @@ class GolemSpider(scrapy.Spider):
         if sitemap.type == "sitemapindex":
             yield from self.index_requests(response, sitemap)
             return
-        since = parse_instant(response.meta.get("sitemap_since"))
+        since = parse_instant(response.meta.get(Meta.SITEMAP_SINCE))
         for entry in sitemap:
             lastmod = entry.get("lastmod")
             if since is not None:
@@ -532,7 +548,7 @@ class GolemSpider(scrapy.Spider):
             requests = self.article_requests(entry.get("loc", ""), lastmod=lastmod)
             yield from self.found_in_month(month, requests)
         # Read to the end: the incremental filter may count it as read once its articles are.
-        response.meta["sitemap_complete"] = whole
+        response.meta[Meta.SITEMAP_COMPLETE] = whole
         self.month_read(month)
 
     def index_may_add_sitemap(self) -> bool:
@@ -556,7 +572,7 @@ class GolemSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """The requests, each article among them noted as one of the month's."""
         for request in requests:
-            article = request.meta.get("article_id")
+            article = request.meta.get(Meta.ARTICLE_ID)
             if self.backfill_progress is not None and month is not None and article:
                 key = month if isinstance(month, str) else yymm(month)
                 self.backfill_progress.found(key, article)
@@ -568,7 +584,7 @@ class GolemSpider(scrapy.Spider):
             self.backfill_progress.settled(article)
 
     def request_dropped(self, request: scrapy.Request, spider=None) -> None:
-        self.article_settled(request.meta.get("article_id"))
+        self.article_settled(request.meta.get(Meta.ARTICLE_ID))
 
     # --- article pages ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -579,7 +595,7 @@ class GolemSpider(scrapy.Spider):
         @returns items 1 1
         @filled id url title summary authors body images topics layout
         """
-        self.article_settled(response.meta.get("article_id"))
+        self.article_settled(response.meta.get(Meta.ARTICLE_ID))
         reading = read_article(page_of(response))
         page = reading.result
         if isinstance(page, NotAnArticle):
@@ -593,17 +609,17 @@ class GolemSpider(scrapy.Spider):
         links = self.article_links(response, reading.root)
         yield from self.follow_links(response, links)
         origin = {
-            "url": response.url,
+            Origin.URL: response.url,
             # What this run follows from the article, kept in the state with its record, so
             # a later run that skips the article as known still follows them (the run that
             # archived it may have been killed before it did).
-            "links": links,
-            "fetched_at": response.meta.get("fetched_at") or self.now(),
-            "lastmod": response.meta.get("lastmod"),
-            "multipage": response.meta.get("multipage", True),
-            "forced": response.meta.get("forced", False),
+            Origin.LINKS: links,
+            Origin.FETCHED_AT: response.meta.get(Meta.FETCHED_AT) or self.now(),
+            Origin.LASTMOD: response.meta.get(Meta.LASTMOD),
+            Origin.MULTIPAGE: response.meta.get(Meta.MULTIPAGE, True),
+            Origin.FORCED: response.meta.get(Meta.FORCED, False),
             # The id of the URL it was asked for, which may be an alias of the page's own.
-            "requested_id": response.meta.get("article_id"),
+            Origin.REQUESTED_ID: response.meta.get(Meta.ARTICLE_ID),
         }
         yield from self.continue_article([page], origin)
 
@@ -619,8 +635,8 @@ class GolemSpider(scrapy.Spider):
             self.count(f"newsarchive/fallback/{name}")
 
     def parse_later_page(self, response: Response, pages: list[RawArticle], origin: dict):
-        if origin.get("capture") is not None:  # an archived page: read under its own URL
-            capture = response.meta.get("capture", origin["capture"])
+        if origin.get(Origin.CAPTURE) is not None:  # an archived page: under its own URL
+            capture = response.meta.get(Meta.CAPTURE, origin[Origin.CAPTURE])
             try:
                 response, _ = self.archive.open_capture(response, capture)
             except sources.ArchiveResponseError as error:
@@ -641,25 +657,32 @@ class GolemSpider(scrapy.Spider):
         """
         last = pages[-1]
         fetched = {page.page for page in pages}
-        next_url = last.next_page_url if origin["multipage"] else None
+        next_url = last.next_page_url if origin[Origin.MULTIPAGE] else None
         if next_url and page_number(next_url) not in fetched:
             if len(pages) >= self.max_pages:
                 yield from self.article_failed(origin, "more pages than NEWSARCHIVE_MAX_PAGES")
                 return
             yield self.later_page_request(next_url, pages, origin)
             return
-        item = assemble(pages, origin["url"], origin["fetched_at"])
+        item = assemble(pages, origin[Origin.URL], origin[Origin.FETCHED_AT])
         if item.page_count > 1:
             self.count("newsarchive/multipage_articles")
         item.raw.update(
-            lastmod=origin["lastmod"],
-            forced=origin["forced"],
-            requested_id=origin.get("requested_id"),
-            links=origin.get("links"),
+            {
+                Raw.LASTMOD: origin[Origin.LASTMOD],
+                Raw.FORCED: origin[Origin.FORCED],
+                Raw.REQUESTED_ID: origin.get(Origin.REQUESTED_ID),
+                Raw.LINKS: origin.get(Origin.LINKS),
+            }
         )
-        if origin.get("capture") is not None:
-            item.source = origin["source"]
-            item.raw.update(captured_at=origin["captured_at"], capture=origin["capture"])
+        if origin.get(Origin.CAPTURE) is not None:
+            item.source = origin[Origin.SOURCE]
+            item.raw.update(
+                {
+                    Raw.CAPTURED_AT: origin[Origin.CAPTURED_AT],
+                    Raw.CAPTURE: origin[Origin.CAPTURE],
+                }
+            )
         yield item
         yield from self.next_capture(origin)
 
@@ -674,11 +697,11 @@ class GolemSpider(scrapy.Spider):
     def article_links(self, response: Response, root: Any) -> list[str] | None:
         """The canonical URLs of the articles a page links to, in a run that follows links
         (None in one that does not: nothing to follow, nothing to keep)."""
-        if not response.meta.get("follow", True) or self.hop_budget == 0:
+        if not response.meta.get(Meta.FOLLOW, True) or self.hop_budget == 0:
             return None
         links = index_pages.links(root, response.url)
         canonical = {canonical_article_url(u) for u in links if self.is_site_url(u)}
-        own = response.meta.get("article_id")
+        own = response.meta.get(Meta.ARTICLE_ID)
         return sorted(url for url in canonical if url and article_id(url) != own)
 
     def follow_links(self, response: Response, links: list[str] | None) -> Iterator[scrapy.Request]:
@@ -687,7 +710,7 @@ class GolemSpider(scrapy.Spider):
         if links is None:
             return
         yield from self.follow_article_links(
-            response.meta.get("article_id"), response.meta.get("hops", 0), links
+            response.meta.get(Meta.ARTICLE_ID), response.meta.get(Meta.HOPS, 0), links
         )
 
     def follow_article_links(
@@ -805,24 +828,24 @@ class GolemSpider(scrapy.Spider):
         )
 
     def next_capture(self, origin: dict[str, Any]) -> Iterator[scrapy.Request]:
-        chain = origin.get("chain")
+        chain = origin.get(Origin.CHAIN)
         if chain:
             yield self.capture_request(chain[0], chain[1:])
 
     def parse_capture(self, response: Response, chain: list) -> Iterator[Any]:
-        capture: sources.Capture = response.meta["capture"]
+        capture: sources.Capture = response.meta[Meta.CAPTURE]
         origin = {
-            "url": response.url,
-            "fetched_at": response.meta.get("fetched_at") or self.now(),
-            "lastmod": None,
-            "multipage": True,
-            "forced": False,
-            "source": self.source,
-            "capture": capture,
-            "chain": chain,
+            Origin.URL: response.url,
+            Origin.FETCHED_AT: response.meta.get(Meta.FETCHED_AT) or self.now(),
+            Origin.LASTMOD: None,
+            Origin.MULTIPAGE: True,
+            Origin.FORCED: False,
+            Origin.SOURCE: self.source,
+            Origin.CAPTURE: capture,
+            Origin.CHAIN: chain,
         }
         try:
-            page_response, origin["captured_at"] = self.archive.open_capture(response, capture)
+            page_response, origin[Origin.CAPTURED_AT] = self.archive.open_capture(response, capture)
         except sources.ArchiveResponseError as error:
             self.count("newsarchive/captures/unreadable")
             self.logger.error("capture %s unreadable: %s", capture.key, error)
@@ -844,7 +867,7 @@ class GolemSpider(scrapy.Spider):
 
     def capture_failed(self, failure) -> Iterator[Any]:
         self.request_failed(failure)
-        yield from self.next_capture({"chain": failure.request.cb_kwargs.get("chain")})
+        yield from self.next_capture({Origin.CHAIN: failure.request.cb_kwargs.get("chain")})
 
     def later_page_request(self, url: str, pages: list, origin: dict) -> scrapy.Request:
         request = {
@@ -855,7 +878,7 @@ class GolemSpider(scrapy.Spider):
             "priority": 10,
             "dont_filter": True,
         }
-        capture = origin.get("capture")
+        capture = origin.get(Origin.CAPTURE)
         if capture is None:
             return scrapy.Request(self.on_site(url), cookies=self.cookies(), **request)
         lookup = self.archive.later_page_lookup(url, capture)
@@ -867,7 +890,7 @@ class GolemSpider(scrapy.Spider):
 
     def parse_later_page_index(self, response: Response, pages: list, origin: dict, url: str):
         try:
-            capture = self.archive.later_page_capture(response, url, origin["capture"])
+            capture = self.archive.later_page_capture(response, url, origin[Origin.CAPTURE])
         except sources.ArchiveResponseError as error:
             yield from self.article_failed(origin, f"page {len(pages) + 1}: {error}")
             return
@@ -883,10 +906,10 @@ class GolemSpider(scrapy.Spider):
     # --- what goes wrong ------------------------------------------------------------------------
     def consent_wall(self, response: Response) -> Iterator[scrapy.Request]:
         """Retry a consent interstitial once (with the cookie again), then report it."""
-        if not response.meta.get("consent_retry"):
+        if not response.meta.get(Meta.CONSENT_RETRY):
             self.count("newsarchive/consent_wall/retried")
             yield response.request.replace(
-                dont_filter=True, meta={**response.meta, "consent_retry": True}
+                dont_filter=True, meta={**response.meta, Meta.CONSENT_RETRY: True}
             )
             return
         self.count("newsarchive/consent_wall")
@@ -894,7 +917,7 @@ class GolemSpider(scrapy.Spider):
 
     def article_failed(self, origin: dict[str, Any], why: str) -> Iterator[Any]:
         self.count("newsarchive/multipage_failed")
-        self.logger.error("article %s not archived: %s", origin["url"], why)
+        self.logger.error("article %s not archived: %s", origin[Origin.URL], why)
         return self.next_capture(origin)
 
     def later_page_failed(self, failure) -> Iterator[Any]:
@@ -907,7 +930,7 @@ class GolemSpider(scrapy.Spider):
         """An index page or feed that answers 404/410 failed as a request: a missing article
         is news (counted as a page without article), a missing topic page or feed is not.
         A month's archive page, asked for because its sitemap is missing, may be missing too."""
-        month = response.meta.get("archive_month")
+        month = response.meta.get(Meta.ARCHIVE_MONTH)
         if month is not None:
             # Neither sitemap nor archive page: a month the site has nothing for.
             self.month_read(month)
@@ -926,4 +949,4 @@ class GolemSpider(scrapy.Spider):
             kind = type(failure.value).__name__
         self.count(f"newsarchive/errors/{kind}")
         self.logger.error("request failed (%s): %s", kind, failure.request.url)
-        self.article_settled(failure.request.meta.get("article_id"))
+        self.article_settled(failure.request.meta.get(Meta.ARTICLE_ID))

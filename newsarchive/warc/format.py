@@ -39,13 +39,8 @@ RECORDED_SETTINGS = (
     "NEWSARCHIVE_WARC_MAX_BYTES",
 )
 
-# Request meta that steers the spider and depends on the order pages arrived in or on the
-# state store: an article reached first over a related link (hops 1) follows no links of its
-# own; an older month's sitemap is read only for entries newer than it was last read to
-# (sitemap_since). Written beside each response (field NAVIGATION_FIELD) and given back on
-# replay, so a reparse, whose pages arrive in another order and which has no state, follows
-# exactly the links the crawl followed.
-NAVIGATION_META = ("hops", "sitemap_since")
+# The WARC field that holds, as JSON, the request meta a reparse gives back to the spider
+# (newsarchive.meta.NAVIGATION_META).
 NAVIGATION_FIELD = "Newsarchive-Meta"
 # On the metadata record that follows an archive's original record: the Range requested.
 RANGE_FIELD = "Newsarchive-Range"

@@ -20,6 +20,7 @@ from scrapy.responsetypes import responsetypes
 from w3lib.url import file_uri_to_path
 from warcio.archiveiterator import ArchiveIterator
 
+from newsarchive.meta import Meta
 from newsarchive.warc.format import NAVIGATION_FIELD, RANGE_FIELD, header_text
 
 logger = logging.getLogger(__name__)
@@ -335,7 +336,7 @@ class WarcReplayHandler:
             raise WarcReadError(f"{stored.path} at byte {stored.offset}: {error}") from error
         self.stats.inc_value(REPLAY_STAT.format("replayed"))
         self.stats.set_value(REPLAY_STAT.format("unused"), self.archive.unused())
-        request.meta["fetched_at"] = stored.date
+        request.meta[Meta.FETCHED_AT] = stored.date
         if stored.navigation:
             request.meta.update(json.loads(stored.navigation))
         flags = ["warc", *TRUNCATION_FLAGS.get(stored.truncated or "", ())]
@@ -368,7 +369,7 @@ class WarcReplayHandler:
             self.stats.inc_value(REPLAY_STAT.format("unreadable"))
             raise WarcReadError(f"{stored.path} at byte {stored.offset}: {error}") from error
         self.stats.inc_value(REPLAY_STAT.format("replayed"))
-        request.meta["fetched_at"] = stored.date
+        request.meta[Meta.FETCHED_AT] = stored.date
         headers = Headers()
         for name, value in answer.get("headers", []):
             headers.appendlist(name, value)

@@ -48,9 +48,9 @@ from warcio.warcwriter import WARCWriter
 from newsarchive.config import setting
 from newsarchive.feeds import archiving, run_started
 from newsarchive.feeds import run_id as feed_run_id
+from newsarchive.meta import NAVIGATION_META, Meta
 from newsarchive.warc.format import (
     NAVIGATION_FIELD,
-    NAVIGATION_META,
     RANGE_FIELD,
     RECORDED_SETTINGS,
     WARC_VERSION,
@@ -220,7 +220,7 @@ class WarcMiddleware:
         rotating = self._writer()
         writer = rotating.current()
         files = len(rotating.paths)
-        fetched_at = request.meta.get("fetched_at") or datetime.now(UTC)
+        fetched_at = request.meta.get(Meta.FETCHED_AT) or datetime.now(UTC)
         fields = {"WARC-Date": warc_date(fetched_at)}
         if response.ip_address is not None:
             fields["WARC-IP-Address"] = str(response.ip_address)
@@ -258,7 +258,7 @@ class WarcMiddleware:
         """The WARC-Record-ID of the one record a range request into an archive's WARC file
         answered with, or None when the answer is no such record (it is then kept like any
         other response)."""
-        if not request.meta.get("warc_record") or response.status != 206:
+        if not request.meta.get(Meta.WARC_RECORD) or response.status != 206:
             return None
         if not response.body.startswith(GZIP_MAGIC) or not request.headers.get("Range"):
             return None
