@@ -262,6 +262,13 @@ NEWSARCHIVE_COMMAND = None
 # there is a queue to resume (newsarchive/dupefilter.py): a finished job never silences the
 # next run that uses the same JOBDIR.
 DUPEFILTER_CLASS = "newsarchive.dupefilter.JobDupeFilter"
+# Scrapy's scheduler with its queue of waiting requests on disk even without a JOBDIR
+# (newsarchive/scheduler.py): memory stays flat however many articles the sitemaps list.
+SCHEDULER = "newsarchive.scheduler.SpillingScheduler"
+NEWSARCHIVE_QUEUE_ON_DISK = True
+# The folder of the runs' request queues (each run its own, removed when it ends); empty:
+# `queue/` in NEWSARCHIVE_STATE_DIR.
+NEWSARCHIVE_QUEUE_DIR = os.environ.get("NEWSARCHIVE_QUEUE_DIR", "")
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
