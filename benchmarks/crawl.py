@@ -232,9 +232,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-bare", action="store_true", help="no bare crawls: the archive crawl's figures only"
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the archive crawl (repeatable), e.g. NEWSARCHIVE_QUEUE_ON_DISK=False",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.articles.split(",") if size.strip()]
     extra = ["-a", "since=2024-03-01"] if args.backfill else []
+    for setting in args.set:
+        extra += ["-s", setting]
     mode = "backfill of every month (-a since=2024-03-01)" if args.backfill else "default run"
     print(
         f"scrapy crawl golem ({mode}) against the replica on 127.0.0.1, politeness off, "
