@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from newsarchive.commands.crawl import EXIT_LOCKED, RunLock
+from newsarchive.scheduler import LOCK
 from tests.helpers import (
     FAST,
     NOW,
@@ -88,6 +89,9 @@ def test_killed_run_loses_nothing_and_the_rerun_completes(tmp_path):
         # A run's files are written in unfinished/ and moved into the folder when complete.
         articles = tmp_path / "killed" / "unfinished"
         wait_for_records(tmp_path / "killed", 25)
+        # Its waiting requests are on disk, in a queue folder of its own (newsarchive/scheduler).
+        queues = list((tmp_path / "state" / "queue").glob("run-*"))
+        queued = [p for q in queues for p in q.rglob("*") if p.is_file() and p.name != LOCK]
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=30)
         killed = collect(tmp_path, folder=articles)
@@ -104,6 +108,10 @@ def test_killed_run_loses_nothing_and_the_rerun_completes(tmp_path):
         )
         assert rerun.returncode == 0, rerun.log[-2000:]
 
+    assert len(queues) == 1 and queued, "the killed run's requests waited on disk"
+    # Nothing of the killed run's queue is needed, so the rerun removes it.
+    assert "removed 1 request queue(s) of killed runs" in rerun.log
+    assert list((tmp_path / "state" / "queue").iterdir()) == []
     union = killed.articles + rerun.articles
     ids = [record["id"] for record in union]
     assert set(ids) == set(site.articles)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 
 from newsarchive.scheduler import LOCK, SpillingScheduler, remove_stale_queues
-from tests.helpers import NOW, collect, fast, read_jsonl, run_crawl, start_crawl, wait_for_records
+from tests.helpers import NOW, fast, run_crawl
 from tests.replica.server import ReplicaServer
 from tests.replica.site import build_site
 
@@ -25,37 +24,6 @@ def test_every_waiting_request_is_on_disk_and_the_queue_goes_with_the_run(tmp_pa
     assert result.stats.get("scheduler/enqueued/disk") == enqueued
     assert "scheduler/enqueued/memory" not in result.stats
     assert list((tmp_path / "state" / "queue").iterdir()) == []
-
-
-def test_a_killed_runs_queue_is_removed_by_the_next_run(tmp_path):
-    site = build_site(now=NOW, n_articles=300)
-    settings = {"DOWNLOAD_DELAY": 0.02, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
-    with ReplicaServer(site) as server:
-        crawl = start_crawl(
-            tmp_path,
-            "-a",
-            "since=2024-01-01",
-            settings=fast(server, tmp_path / "killed", **settings),
-        )
-        wait_for_records(tmp_path / "killed", 30)
-        left = list((tmp_path / "state" / "queue").glob("run-*"))
-        queued = [p for p in left[0].rglob("*") if p.is_file() and p.name != LOCK]
-        crawl.send_signal(signal.SIGKILL)
-        crawl.wait(timeout=30)
-        killed = collect(tmp_path, folder=tmp_path / "killed")
-        rerun = run_crawl(
-            tmp_path, "-a", "since=2024-01-01", settings=fast(server, tmp_path / "rerun")
-        )
-    assert len(left) == 1 and queued, "the killed run queued on disk"
-    assert rerun.returncode == 0, rerun.log[-2000:]
-    assert "removed 1 request queue(s) of killed runs" in rerun.log
-    assert list((tmp_path / "state" / "queue").iterdir()) == []
-    # Nothing of the killed run's queue is needed: the rerun archives what it had not. (The
-    # killed run's own file stays in unfinished/.)
-    cut = [
-        r for p in (tmp_path / "killed").glob("unfinished/*-articles.jsonl") for r in read_jsonl(p)
-    ]
-    assert {r["id"] for r in killed.articles + cut + rerun.articles} == set(site.articles)
 
 
 def test_a_queue_whose_run_still_lives_is_left_alone(tmp_path):
