@@ -25,6 +25,7 @@ from typing import Any
 from scrapy.core.scheduler import Scheduler
 from scrapy.utils.job import job_dir
 
+from newsarchive.config import setting
 from newsarchive.feeds import archiving
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ LOCK = ".lock"
 def queue_folder(settings: Any) -> Path:
     """Where runs keep their queues: NEWSARCHIVE_QUEUE_DIR, or `queue/` in the state folder."""
     return Path(
-        settings.get("NEWSARCHIVE_QUEUE_DIR")
-        or Path(settings.get("NEWSARCHIVE_STATE_DIR") or "state", "queue")
+        setting(settings, "NEWSARCHIVE_QUEUE_DIR")
+        or Path(setting(settings, "NEWSARCHIVE_STATE_DIR"), "queue")
     )
 
 
@@ -77,7 +78,7 @@ class SpillingScheduler(Scheduler):
         settings = crawler.settings
         if (
             job_dir(settings) is None
-            and settings.getbool("NEWSARCHIVE_QUEUE_ON_DISK")
+            and setting(settings, "NEWSARCHIVE_QUEUE_ON_DISK", "getbool")
             and archiving(settings)
         ):
             scheduler.spill_to(queue_folder(settings))

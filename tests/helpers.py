@@ -66,10 +66,11 @@ class CrawlResult:
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Records of a JSON Lines file, as the README tells readers to read them: a last line
     without its newline is a record cut by a killed run and is skipped."""
-    text = path.read_text("utf-8")
-    lines = text.split("\n")
-    complete = lines[:-1]  # the part after the last newline is empty or a cut record
-    return [json.loads(line) for line in complete if line.strip()]
+    lines = path.read_bytes().split(b"\n")
+    # The part after the last newline is empty or a cut record, which may end inside a
+    # multi-byte character: only whole lines are decoded.
+    complete = lines[:-1]
+    return [json.loads(line.decode("utf-8")) for line in complete if line.strip()]
 
 
 def crawl_command(workdir: Path, *args: str, settings: dict[str, Any] | None = None) -> list[str]:
