@@ -70,15 +70,28 @@ class ArchivedPage:
 
 class _Server:
     """A ThreadingHTTPServer in a thread with a request log and optional rate limiting:
-    with `limit_every=N`, every Nth request (robots.txt aside) gets 429 + Retry-After;
-    with `delay`, every answer waits that long."""
+    with `limit_every=N`, every Nth request (robots.txt aside) gets 429 + Retry-After, but
+    never two in a row for one path (a client that waited as asked is answered: which
+    request is the Nth depends on timing, and a request that drew every Nth turn would
+    otherwise fail however long it waited); with `refuse={path prefix: n}`, the first n
+    requests for a path beginning so get 429 + Retry-After (an archive that refuses one
+    capture for longer than the client's retries, then recovers); with `delay`, every
+    answer waits that long."""
 
-    def __init__(self, limit_every: int = 0, retry_after: int = 1, delay: float = 0) -> None:
+    def __init__(
+        self,
+        limit_every: int = 0,
+        retry_after: int = 1,
+        delay: float = 0,
+        refuse: dict[str, int] | None = None,
+    ) -> None:
         self.limit_every, self.retry_after = limit_every, retry_after
         self.delay = delay  # seconds before each answer: a slow archive
+        self.refuse = dict(refuse or {})
         self.log: list[tuple[float, str, int]] = []  # (monotonic time, path, status)
         self.lock = threading.Lock()
         self._counter = 0
+        self._limited: set[str] = set()  # paths whose last answer was a limit_every 429
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,12 +130,21 @@ class _Server:
     def dispatch(self, path: str, headers: dict[str, str]) -> tuple[int, list, bytes]:
         if path == "/robots.txt":
             return 200, [("Content-Type", "text/plain")], b"User-agent: *\nDisallow:\n"
-        if self.limit_every:
-            with self.lock:
+        limited = False
+        with self.lock:
+            prefix = next((p for p, n in self.refuse.items() if n > 0 and path.startswith(p)), None)
+            if prefix is not None:
+                self.refuse[prefix] -= 1
+                limited = True
+            elif self.limit_every:
                 self._counter += 1
-                limited = self._counter % self.limit_every == 0
-            if limited:
-                return 429, [("Retry-After", str(self.retry_after))], b"slow down"
+                limited = self._counter % self.limit_every == 0 and path not in self._limited
+                if limited:
+                    self._limited.add(path)
+                else:
+                    self._limited.discard(path)
+        if limited:
+            return 429, [("Retry-After", str(self.retry_after))], b"slow down"
         return self.answer(path, headers)
 
     def answer(self, path: str, headers: dict[str, str]) -> tuple[int, list, bytes]:
