@@ -270,6 +270,7 @@ SETTINGS: dict[str, SettingParser] = {
     "GOLEM_CONSENT_COOKIE": _cookie_name,
     "NEWSARCHIVE_RETRY_AFTER_MAX": number_setting("NEWSARCHIVE_RETRY_AFTER_MAX", float, 0),
     "NEWSARCHIVE_MAX_SITEMAPS": number_setting("NEWSARCHIVE_MAX_SITEMAPS", int, 0),
+    "NEWSARCHIVE_CAPTURE_HOLD_RUNS": number_setting("NEWSARCHIVE_CAPTURE_HOLD_RUNS", int, 0),
     # The web archives' hosts (-a source=wayback|commoncrawl), as GOLEM_BASE_URL.
     **{
         name: host_url_setting(name, default)

@@ -9,8 +9,8 @@ next run's home page, feed and sitemaps as "already seen", and the run archives 
 - a run that finishes normally (reason "finished") removes it: its queue is empty;
 - a run that starts with no queued requests to resume (after a finished run, a SIGKILL,
   which never writes the queue's state, or a hand-made JOBDIR) starts with an empty list
-  instead of the stale one, and without the finished job's `spider.state` (which would
-  tell an archive run its index had been read already).
+  instead of the stale one, without the finished job's `spider.state` (which would tell
+  an archive run its index had been read already), and without the old queue's files.
 
 The spider's index pages, feeds and sitemaps are `dont_filter` as well (see the spider), so
 even a JOBDIR that does resume old requests reads today's index pages.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ class JobDupeFilter(RFPDupeFilter):
     def __init__(self, path: str | None = None, debug: bool = False, **kwargs: Any) -> None:
         self.jobdir = Path(path) if path else None
         if self.jobdir is not None and not resumable(self.jobdir):
-            left = [self.jobdir / name for name in (SEEN, SPIDER_STATE)]
+            left = [self.jobdir / name for name in (SEEN, SPIDER_STATE, QUEUE_STATE.parent)]
             left = [path for path in left if path.exists()]
             if left:
                 logger.info(
@@ -75,7 +76,14 @@ class JobDupeFilter(RFPDupeFilter):
                     " and ".join(path.name for path in left),
                 )
             for stale in left:
-                stale.unlink()
+                if stale.is_dir():
+                    # A SIGKILLed job's queue files: one cut before its size header was
+                    # written cannot be opened (queuelib raises struct.error), and Scrapy
+                    # loses, unlogged but for an asyncio traceback, every request this job
+                    # would queue at that priority.
+                    shutil.rmtree(stale)
+                else:
+                    stale.unlink()
         super().__init__(path, debug, **kwargs)
 
     def close(self, reason: str) -> None:

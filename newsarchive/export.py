@@ -3,8 +3,10 @@
 Tables (sqlite-utils builds and updates them; nested fields are JSON text):
 
 - `article_versions`: every article record of every run, key (id, version, crawled_at);
-- `articles`: the current version of each article (highest `version`, the latest fetch of
-  it on a tie), one row per id, with an FTS5 index over headline, summary and text;
+- `articles`: the current version of each article (the one captured last; on a tie the
+  highest `version`, then the latest fetch), one row per id, with an FTS5 index over
+  headline, summary and text. Capture time decides, not the number: a web-archive capture
+  older than a version already archived gets the next number (docs/records.md, "Versions");
 - `authors`, `topics`, `images`: one row per author, topic, image of a current article;
 - `teasers`: every teaser record, key (page_url, seen_at, position);
 - `_newsarchive_files`: the feed files already imported (name, size); a later export reads
@@ -224,7 +226,7 @@ class ArchiveDatabase:
         return len(rows)
 
     def _refresh_current(self, ids: set[str]) -> None:
-        """`articles` and its child tables for `ids`: from each id's highest version."""
+        """`articles` and its child tables for `ids`: from each id's version captured last."""
         db = self.db
         order = list(ids)
         for start in range(0, len(order), 500):
@@ -234,7 +236,9 @@ class ArchiveDatabase:
                 db.query(
                     f"""SELECT * FROM (
                           SELECT *, row_number() OVER (
-                            PARTITION BY id ORDER BY version DESC, crawled_at DESC) AS rank
+                            PARTITION BY id
+                            ORDER BY COALESCE(captured_at, crawled_at) DESC, version DESC,
+                                     crawled_at DESC) AS rank
                           FROM article_versions WHERE id IN ({marks}))
                         WHERE rank = 1""",
                     batch,
@@ -297,7 +301,7 @@ def datasette_metadata() -> dict[str, Any]:
         "tables": {
             "articles": {
                 "title": "Articles (current version)",
-                "description": "One row per article: its highest version. Search covers "
+                "description": "One row per article: its version captured last. Search covers "
                 "headline, summary and text; umlauts count (Bär is not Bar); a prefix query "
                 "finds compounds (Glasfaser*) with the raw search mode (_searchmode=raw).",
                 "facets": ["month", {"array": "topics"}, {"array": "author_names"}, "layout"],

@@ -182,6 +182,42 @@ class RunHealthMonitor(Monitor):
             f"{discovered} article links found, but no article archived or known unchanged",
         )
 
+    @monitors.name("every capture chosen was fetched")
+    def test_captures_fetched(self):
+        """A web-archive run that could not fetch a capture it chose, or could not read the
+        archive's index to its end, lost nothing for good (the state store owes the
+        captures to the next run over the period) but did not archive the period either."""
+        problems = []
+        failed = self.stats.get("newsarchive/captures/failed", 0)
+        if failed:
+            prefix = "newsarchive/captures/failed/"
+            kinds = Counter(
+                {
+                    failure_phrase(key[len(prefix) :]): value
+                    for key, value in self.stats.items()
+                    if key.startswith(prefix)
+                }
+            )
+            held = self.stats.get("newsarchive/captures/held_back", 0)
+            problems.append(
+                f"{failed} capture{'s' if failed != 1 else ''} could not be fetched"
+                f" ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})"
+                + (f", {held} later captures of the same articles held back" if held else "")
+                + ": owed in the state store, the next run over this period fetches them"
+            )
+        index_failed = sum(
+            value
+            for key, value in self.stats.items()
+            if key.startswith("newsarchive/") and key.endswith("/index_failed")
+        )
+        if index_failed:
+            problems.append(
+                f"the archive's index was not read to its end ({index_failed} answers failed):"
+                " the next run over this period lists the captures it left out"
+            )
+        if problems:
+            self.fail("; ".join(problems))
+
     @monitors.name("no consent wall")
     def test_no_consent_wall(self):
         walls = self.stats.get("newsarchive/consent_wall", 0)

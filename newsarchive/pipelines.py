@@ -37,7 +37,13 @@ from newsarchive.normalise.dates import (
 )
 from newsarchive.normalise.text import clean_code, clean_lines, clean_text, count_words
 from newsarchive.parsers.common import article_id
-from newsarchive.state import StateExtension, StateStore, parse_instant
+from newsarchive.state import (
+    ArticleState,
+    StateExtension,
+    StateStore,
+    VersionState,
+    parse_instant,
+)
 from newsarchive.writes import WriteLedger, ledger_for
 
 logger = logging.getLogger(__name__)
@@ -241,10 +247,11 @@ def _reason_key(problem: str) -> str:
 class StatePipeline(_Pipeline):
     """Versions against the state store: new → 1, changed → +1, unchanged → not written.
 
-    Versions follow capture time, live or archived: a web-archive capture older than the
-    article's last version cannot become the next version and is not written (counted as
-    `newsarchive/captures/older_than_archived`; the spider leaves most such captures out
-    before fetching them).
+    Versions follow content, live or archived: a page is compared with the version that
+    stood when it was captured and with the next one (a web-archive capture may be older
+    than versions already written); equal to either, it is no new version. New content
+    takes the next number whenever it was captured, and keeps its `captured_at`: a capture
+    older than a version already written is counted as `newsarchive/captures/out_of_order`.
 
     The store learns of an article only from `item_scraped`, which Scrapy sends after the
     feed exporter (an extension, connected first) has written the record, and only when the
@@ -270,6 +277,8 @@ class StatePipeline(_Pipeline):
         # record is stored; the second is then no new version of the first. (Web-archive
         # captures are ordered by capture time below instead.)
         self.this_run: dict[str, tuple[str, int]] = {}
+        # Versions passed on this run, by article, until the store has them.
+        self.this_run_versions: dict[str, list[VersionState]] = {}
         self.ledger = ledger
         self.crawler = crawler
         self.now = run_clock(crawler.settings) if crawler is not None else lambda: datetime.now(UTC)
@@ -334,23 +343,29 @@ class StatePipeline(_Pipeline):
             self.this_run[adapter["id"]] = (adapter["content_hash"], adapter["version"])
             self._note_pending(item, adapter)
             return item
-        known = self.store.lookup(adapter["id"])
-        captured_at = parse_instant(adapter["captured_at"])
         capture = adapter["raw"].get(Raw.CAPTURE)
-        if known is None:
+        if capture is not None and self.store.capture_read(capture.key):
+            # Fetched again by a run resumed from a JOBDIR queue that still held it.
+            self.count("newsarchive/captures/archived_already")
+            raise DropItem(f"capture {capture.key} archived already", "DEBUG")
+        known = self.store.lookup(adapter["id"])
+        captured_at = parse_instant(adapter["captured_at"]) or self.now()
+        versions = self._versions(adapter["id"], known)
+        before = next((v for v in reversed(versions) if v.captured_at <= captured_at), None)
+        after = next((v for v in versions if v.captured_at > captured_at), None)
+        if not versions:
             adapter["version"] = 1
             self.count("newsarchive/articles/new")
-        elif capture and known.captured_at and captured_at and captured_at < known.captured_at:
-            self.count("newsarchive/captures/older_than_archived")
-            raise DropItem(
-                f"capture {capture.key} of article {known.id} is older than its version "
-                f"{known.version} (captured {known.captured_at.isoformat()})",
-                "DEBUG",
-            )
-        elif known.content_hash == adapter["content_hash"]:
+        elif (before and before.content_hash == adapter["content_hash"]) or (
+            after and after.content_hash == adapter["content_hash"]
+        ):
+            # The content of the version that stood then, or of the next one (captured
+            # earlier than it was known): no new version.
+            same = before if before and before.content_hash == adapter["content_hash"] else after
+            assert same is not None
             try:
                 self.store.record_checked(
-                    known.id,
+                    adapter["id"],
                     _lastmod(adapter),
                     self.now(),
                     captured_at,
@@ -359,19 +374,39 @@ class StatePipeline(_Pipeline):
                 )
             except sqlite3.Error as error:
                 self._state_failed(error)
-                raise DropItem(f"article {known.id} not written: {error}", "DEBUG") from error
+                raise DropItem(f"article {adapter['id']} not written: {error}", "DEBUG") from error
             self.count("newsarchive/articles/unchanged")
+            if same is after:
+                self.count("newsarchive/captures/earlier_copy")
             if not adapter["raw"].get(Raw.FORCED):
                 raise DropItem(
-                    f"article {known.id} unchanged since version {known.version}", "DEBUG"
+                    f"article {adapter['id']} unchanged since version {same.version}", "DEBUG"
                 )
-            adapter["version"] = known.version  # asked for by URL: written again, same version
+            adapter["version"] = same.version  # asked for by URL: written again, same version
         else:
-            adapter["version"] = known.version + 1
+            # New content: the next number, whenever it was captured. A capture older than
+            # a version already written keeps its own `captured_at`; readers order versions
+            # by it (docs/records.md, "Versions").
+            adapter["version"] = max(v.version for v in versions) + 1
             self.count("newsarchive/articles/changed")
+            if after is not None:
+                self.count("newsarchive/captures/out_of_order")
+        self.this_run_versions.setdefault(adapter["id"], []).append(
+            VersionState(adapter["version"], adapter["content_hash"], captured_at)
+        )
         self.this_run[adapter["id"]] = (adapter["content_hash"], adapter["version"])
         self._note_pending(item, adapter)
         return item
+
+    def _versions(self, article: str, known: ArticleState | None) -> list[VersionState]:
+        """The article's versions in capture order: those in the store and those passed on
+        this run (whose `item_scraped` may not have reached the store yet)."""
+        stored = self.store.versions(article) if known is not None else []
+        if known is not None and not stored:
+            stored = [VersionState(known.version, known.content_hash, known.captured_at)]
+        numbers = {v.version for v in stored}
+        mine = [v for v in self.this_run_versions.get(article, []) if v.version not in numbers]
+        return sorted(stored + mine, key=lambda v: (v.captured_at, v.version))
 
     def _note_pending(self, item: Any, adapter: ItemAdapter) -> None:
         """Note the record in the state before it is written (see `settle_pending`)."""

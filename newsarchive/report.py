@@ -53,10 +53,21 @@ def esc(value: Any) -> str:
 # --- the data ---------------------------------------------------------------------------------
 @dataclass
 class Archive:
-    current: dict[str, dict[str, Any]]  # id → highest version
+    current: dict[str, dict[str, Any]]  # id → the version captured last
     versions: list[dict[str, Any]]
     teasers: list[dict[str, Any]]
     runs: list[dict[str, Any]]
+
+
+def current_order(record: dict[str, Any]) -> tuple:
+    """Which record of an article is its current version: the one captured last (a web
+    archive's older capture may carry a higher number), then the highest number, then the
+    latest fetch."""
+    return (
+        record.get("captured_at") or record["crawled_at"],
+        record["version"],
+        record["crawled_at"],
+    )
 
 
 def load(folder: Path) -> Archive:
@@ -69,10 +80,7 @@ def load(folder: Path) -> Archive:
                 continue
             versions.append(record)
             have = current.get(record["id"])
-            if have is None or (record["version"], record["crawled_at"]) > (
-                have["version"],
-                have["crawled_at"],
-            ):
+            if have is None or current_order(record) > current_order(have):
                 current[record["id"]] = record
     return Archive(current, versions, teasers, run_stats(folder))
 

@@ -209,6 +209,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A 429 or 503 retry waits as long as its Retry-After asks, up to this many seconds; a server
 # that asks for longer is not asked again for that page this run.
 NEWSARCHIVE_RETRY_AFTER_MAX = 120
+# A web-archive capture whose fetch fails after the retries is owed to the next run over its
+# period, and the article's later captures wait for it (so versions are numbered in capture
+# order) until it has failed in this many runs; after that they go on without it.
+NEWSARCHIVE_CAPTURE_HOLD_RUNS = 3
 # The largest golem.de pages are ~430 KB and a monthly sitemap ~1 MB: a response, or a
 # compressed one once inflated (HttpCompressionMiddleware stops decompressing at this size),
 # beyond 10 MiB is refused, and one beyond 2 MiB logged (Scrapy's defaults: 1 GiB, 32 MiB).

@@ -98,6 +98,35 @@ MIGRATIONS: list[str] = [
         links TEXT
     );
     """,
+    # Every version of every article with the instant its content was captured, so a
+    # capture older than an article's last version is compared with the versions around
+    # it (newsarchive.pipelines.StatePipeline); an article archived before this knew only
+    # its last version, which is all it starts with. And the web-archive captures a run
+    # wanted but could not fetch (`owed`): the next run over their period fetches them.
+    """
+    CREATE TABLE versions (
+        article_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        captured_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, version)
+    );
+    INSERT INTO versions (article_id, version, content_hash, captured_at)
+        SELECT id, version, content_hash, COALESCE(captured_at, last_archived) FROM articles;
+    CREATE TABLE owed (
+        key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        digest TEXT,
+        captured_at TEXT NOT NULL,
+        capture TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        failed_runs INTEGER NOT NULL,
+        first_owed TEXT NOT NULL,
+        last_owed TEXT NOT NULL
+    );
+    CREATE INDEX owed_by_source ON owed (source, captured_at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -130,6 +159,26 @@ class ArticleState:
     # Capture instant of the last version (the fetch instant for a live page); for rows
     # written before captures were known, when it was archived.
     captured_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VersionState:
+    """One version of an article: its number, content, and the instant it was captured."""
+
+    version: int
+    content_hash: str
+    captured_at: datetime
+
+
+@dataclass(frozen=True)
+class OwedCapture:
+    """A web-archive capture a run wanted but could not fetch (`capture`: the JSON of
+    `newsarchive.sources.Capture`), and in how many runs fetching it failed."""
+
+    key: str
+    capture: str
+    reason: str
+    failed_runs: int
 
 
 @dataclass(frozen=True)
@@ -239,7 +288,13 @@ class StateStore:
     ) -> None:
         """Remember an article whose record is now on disk (new or changed version), the
         archive capture it was read from, and the article links a run follows from it (all
-        in one transaction: a kill keeps all or none)."""
+        in one transaction: a kill keeps all or none).
+
+        The article's row describes its newest version by capture time (what a live fetch
+        is compared with) and the highest version number (what the next version follows):
+        a version captured before the newest one, archived later, adds its number and its
+        row in `versions` but leaves the rest of the article's row as it was."""
+        captured_at = _iso(parse_instant(record.get("captured_at"))) or _iso(at)
         with self.db:  # the article and its capture together, or neither
             self.db.execute("BEGIN")
             self.db.execute(
@@ -250,12 +305,15 @@ class StateStore:
                 VALUES (:id, :url, :hash, :version, :at, :at, :at, :published, :modified,
                         :lastmod, :captured_at, :links)
                 ON CONFLICT(id) DO UPDATE SET
-                    url = excluded.url, content_hash = excluded.content_hash,
-                    version = excluded.version, last_archived = excluded.last_archived,
-                    last_checked = excluded.last_checked, published = excluded.published,
-                    modified = excluded.modified,
+                    url = IIF(:newest, excluded.url, articles.url),
+                    content_hash = IIF(:newest, excluded.content_hash, articles.content_hash),
+                    version = MAX(excluded.version, articles.version),
+                    last_archived = excluded.last_archived,
+                    last_checked = excluded.last_checked,
+                    published = IIF(:newest, excluded.published, articles.published),
+                    modified = IIF(:newest, excluded.modified, articles.modified),
                     lastmod = COALESCE(excluded.lastmod, articles.lastmod),
-                    captured_at = excluded.captured_at,
+                    captured_at = IIF(:newest, excluded.captured_at, articles.captured_at),
                     links = COALESCE(excluded.links, articles.links)
                 """,
                 {
@@ -267,12 +325,35 @@ class StateStore:
                     "published": record.get("published"),
                     "modified": record.get("modified"),
                     "lastmod": _iso(lastmod),
-                    "captured_at": _iso(parse_instant(record.get("captured_at"))) or _iso(at),
+                    "captured_at": captured_at,
                     "links": _links(links),
+                    "newest": self._newest(record["id"], captured_at),
                 },
+            )
+            self.db.execute(
+                "INSERT OR IGNORE INTO versions (article_id, version, content_hash, captured_at)"
+                " VALUES (?, ?, ?, ?)",
+                (record["id"], record["version"], record["content_hash"], captured_at),
             )
             self._capture_read(capture, at)
             self.db.execute("DELETE FROM pending WHERE id = ?", (record["id"],))
+
+    def _newest(self, article_id: str, captured_at: str) -> bool:
+        """Whether a version captured at `captured_at` is the article's newest (or its first)."""
+        row = self.db.execute(
+            "SELECT captured_at FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return row is None or not row[0] or captured_at >= row[0]
+
+    def versions(self, article_id: str) -> list[VersionState]:
+        """The article's versions in capture order (for an article archived before versions
+        were kept: its last one)."""
+        rows = self.db.execute(
+            "SELECT version, content_hash, captured_at FROM versions WHERE article_id = ?"
+            " ORDER BY captured_at, version",
+            (article_id,),
+        ).fetchall()
+        return [VersionState(row[0], row[1], parse_instant(row[2])) for row in rows]  # type: ignore[arg-type]
 
     def record_pending(
         self,
@@ -333,6 +414,11 @@ class StateStore:
     def _capture_read(self, capture: Any, at: datetime) -> None:
         if capture is None:
             return
+        # Owed no longer: this capture, and any other of the same bytes.
+        self.db.execute(
+            "DELETE FROM owed WHERE key = ? OR (article_id = ? AND digest = ?)",
+            (capture.key, capture.article_id, capture.digest),
+        )
         self.db.execute(
             "INSERT OR IGNORE INTO captures (key, article_id, digest, captured_at, archived)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -347,9 +433,10 @@ class StateStore:
 
     def capture_known(self, capture: Any) -> str | None:
         """Why a web-archive capture is not worth fetching, or None: read by an earlier run
-        (`archived`), the same bytes as one read before (`digest_archived`), or older than
-        the article's last version (`older_than_archived`: versions follow capture time)."""
-        if self.db.execute("SELECT 1 FROM captures WHERE key = ?", (capture.key,)).fetchone():
+        (`archived`), or the same bytes as one read before (`digest_archived`). A capture
+        older than the article's last version is fetched all the same: its content may be
+        a version no run has seen."""
+        if self.capture_read(capture.key):
             return "archived"
         if (
             capture.digest
@@ -359,10 +446,58 @@ class StateStore:
             ).fetchone()
         ):
             return "digest_archived"
-        known = self.lookup(capture.article_id)
-        if known is not None and known.captured_at and capture.captured_at <= known.captured_at:
-            return "older_than_archived"
         return None
+
+    def capture_read(self, key: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM captures WHERE key = ?", (key,)).fetchone())
+
+    # --- owed: captures a run wanted but could not fetch ---------------------------------
+    def owe_capture(self, capture: Any, reason: str, at: datetime, failed: bool) -> int:
+        """Remember a capture this run could not fetch (`failed`) or held back behind one
+        it could not fetch; the number of runs in which fetching it failed."""
+        self.db.execute(
+            """
+            INSERT INTO owed (key, source, article_id, digest, captured_at, capture, reason,
+                              failed_runs, first_owed, last_owed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(key) DO UPDATE SET
+                reason = excluded.reason, last_owed = excluded.last_owed,
+                failed_runs = owed.failed_runs + excluded.failed_runs
+            """,
+            (
+                capture.key,
+                capture.source,
+                capture.article_id,
+                capture.digest,
+                _iso(capture.captured_at),
+                capture.to_json(),
+                reason,
+                int(failed),
+                _iso(at),
+                _iso(at),
+            ),
+        )
+        row = self.db.execute(
+            "SELECT failed_runs FROM owed WHERE key = ?", (capture.key,)
+        ).fetchone()
+        return row[0]
+
+    def owed(self, source: str, first: datetime, last: datetime) -> list[OwedCapture]:
+        """The captures of `source` captured between `first` and `last` that earlier runs
+        wanted but could not fetch."""
+        rows = self.db.execute(
+            "SELECT key, capture, reason, failed_runs FROM owed"
+            " WHERE source = ? AND captured_at BETWEEN ? AND ? ORDER BY captured_at, key",
+            (source, _iso(first), _iso(last)),
+        ).fetchall()
+        return [OwedCapture(*row) for row in rows]
+
+    def is_owed(self, key: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM owed WHERE key = ?", (key,)).fetchone())
+
+    def failed_runs(self, key: str) -> int:
+        row = self.db.execute("SELECT failed_runs FROM owed WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else 0
 
     # --- aliases: a URL whose id is not the id of the article it serves ---------------------
     def resolve(self, article_id: str) -> str:

@@ -73,8 +73,8 @@ class _Server:
     with `limit_every=N`, every Nth request (robots.txt aside) gets 429 + Retry-After, but
     never two in a row for one path (a client that waited as asked is answered: which
     request is the Nth depends on timing, and a request that drew every Nth turn would
-    otherwise fail however long it waited); with `refuse={path prefix: n}`, the first n
-    requests for a path beginning so get 429 + Retry-After (an archive that refuses one
+    otherwise fail however long it waited); with `refuse={part of a path: n}`, the first n
+    requests for a path holding it get 429 + Retry-After (an archive that refuses one
     capture for longer than the client's retries, then recovers); with `delay`, every
     answer waits that long."""
 
@@ -132,9 +132,9 @@ class _Server:
             return 200, [("Content-Type", "text/plain")], b"User-agent: *\nDisallow:\n"
         limited = False
         with self.lock:
-            prefix = next((p for p, n in self.refuse.items() if n > 0 and path.startswith(p)), None)
-            if prefix is not None:
-                self.refuse[prefix] -= 1
+            part = next((p for p, n in self.refuse.items() if n > 0 and p in path), None)
+            if part is not None:
+                self.refuse[part] -= 1
                 limited = True
             elif self.limit_every:
                 self._counter += 1
@@ -163,9 +163,14 @@ class WaybackServer(_Server):
 
     FIELDS = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 
-    def __init__(self, captures: list[ArchivedPage], **options) -> None:
+    def __init__(
+        self, captures: list[ArchivedPage], unlisted: frozenset[str] = frozenset(), **options
+    ) -> None:
         super().__init__(**options)
         self.captures = sorted(captures, key=lambda c: (c.urlkey, c.timestamp))
+        # Timestamps of captures the index leaves out (served all the same): an index
+        # answer that missed them.
+        self.unlisted = unlisted
 
     def row(self, capture: ArchivedPage) -> dict[str, str]:
         return {
@@ -200,6 +205,8 @@ class WaybackServer(_Server):
             row = self.row(capture)
             matches = row["urlkey"].startswith(key) if prefix else row["urlkey"] == key
             if not matches or not first <= capture.timestamp <= last:
+                continue
+            if capture.timestamp in self.unlisted:
                 continue
             if all(self._passes(row, f) for f in query.get("filter", [])):
                 rows.append(row)

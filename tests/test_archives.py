@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from newsarchive.settings import RETRY_TIMES
 from tests.archives import ArchivedPage, CommonCrawlServer, Crawl, WaybackServer, surt
 from tests.helpers import FAST, SHARED_PAGES, assert_same_fields, run_crawl, run_reparse
 from tests.replica.site import build_site
@@ -287,6 +289,148 @@ def test_rate_limited_archive_loses_no_capture(tmp_path, archive):
     assert min(waits) >= 1.0, "Retry-After: 1 honoured before asking again"
 
 
+def test_capture_refused_beyond_the_retries_is_fetched_by_the_next_run(tmp_path, archive):
+    """The archive answers 429 to one capture (the revised article's version 2) on every
+    attempt of a run, then recovers. The first run says it could not fetch it and keeps it
+    owed; the next run over the period fetches it: every capture archived once, versions
+    in capture order."""
+    pages, roles = archive
+    days = sorted(t for (a, t) in pages.expected if a == roles["revised"])
+    refused = f"/web/{days[2]}id_/"
+    attempts = RETRY_TIMES + 1
+    with WaybackServer(pages.pages, refuse={refused: attempts}, retry_after=0) as wayback:
+        hosts = {"WAYBACK_BASE_URL": wayback.base_url, "WAYBACK_CDX_PAGE_SIZE": 4}
+        first = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "1", **hosts)
+        second = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "2", **hosts)
+        asked = [path for _, path, _ in wayback.log if path.startswith(refused)]
+    assert len(asked) == attempts + 1, asked
+    assert first.returncode != 0, "a run that lost a capture is not healthy"
+    assert first.stats["newsarchive/captures/failed"] == 1
+    assert "1 capture could not be fetched (HTTP 429 1)" in first.log, first.log[-3000:]
+    assert second.returncode == 0, second.log[-3000:]
+    records = first.articles + second.articles
+    assert len(records) == len(by_capture(records)), "no capture archived twice"
+    assert_records(records, expected_versions(pages), "wayback")
+
+
+def test_owed_capture_is_fetched_though_the_next_index_answer_misses_it(tmp_path, archive):
+    """The state store remembers what it owes: the next run fetches the refused capture
+    and the capture held back behind it even where the archive's index no longer lists
+    them."""
+    pages, roles = archive
+    days = sorted(t for (a, t) in pages.expected if a == roles["revised"])
+    refused = f"/web/{days[2]}id_/"
+    hosts = {"WAYBACK_CDX_PAGE_SIZE": 4}
+    with WaybackServer(pages.pages, refuse={refused: RETRY_TIMES + 1}, retry_after=0) as first:
+        one = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "1",
+                          WAYBACK_BASE_URL=first.base_url, **hosts)  # fmt: skip
+    with WaybackServer(pages.pages, unlisted=frozenset(days[2:])) as second:
+        two = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "2",
+                          WAYBACK_BASE_URL=second.base_url, **hosts)  # fmt: skip
+        fetched = second.requests("/web/")
+    assert one.returncode != 0 and two.returncode == 0, two.log[-3000:]
+    assert sorted(p.split("id_")[0] for p in fetched) == [f"/web/{days[2]}", f"/web/{days[4]}"]
+    assert two.stats["newsarchive/captures/owed_earlier"] == 2
+    assert_records(one.articles + two.articles, expected_versions(pages), "wayback")
+
+
+def test_capture_failing_in_more_runs_than_the_hold_stops_holding_back(tmp_path, archive):
+    """With NEWSARCHIVE_CAPTURE_HOLD_RUNS=1 a refused capture holds nothing back: the next
+    capture of the same bytes (left out as a duplicate) stands in for it, the article's
+    later capture follows, and the refused one, fetched by the next run, is no new version
+    (the version it would give is there, captured a day later): the next run neither
+    fetches nor owes it."""
+    pages, roles = archive
+    days = sorted(t for t in {p.timestamp for p in pages.pages if roles["revised"] in p.url})
+    refused = f"/web/{days[2]}id_/"
+    with WaybackServer(pages.pages, refuse={refused: RETRY_TIMES + 1}, retry_after=0) as wayback:
+        hosts = {"WAYBACK_BASE_URL": wayback.base_url, "NEWSARCHIVE_CAPTURE_HOLD_RUNS": 1}
+        first = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "1", **hosts)
+        fetched = len(wayback.requests("/web/"))
+        second = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "2", **hosts)
+        again = wayback.requests("/web/")[fetched:]
+    assert first.returncode != 0 and second.returncode == 0, second.log[-3000:]
+    assert "held back" not in str(first.stats.get("newsarchive/health/failures"))
+    assert first.stats["newsarchive/captures/stand_in"] == 1
+    assert second.articles == [] and again == []
+    assert second.stats.get("newsarchive/captures/owed_earlier", 0) == 0
+    revised = [r for r in first.articles if r["id"] == roles["revised"]]
+    assert [(stamp_of(r), r["version"]) for r in revised] == [
+        (days[0], 1),
+        (days[3], 2),
+        (days[4], 3),
+    ]
+    # Day 4 holds the bytes of day 3: its record is day 3's but for the capture instant.
+    expected = {**pages.expected[(roles["revised"], days[2])], "source": "wayback"}
+    captured_at = revised[1]["captured_at"]
+    assert_same_fields(revised[1], {**expected, "captured_at": captured_at, "version": 2})
+
+
+def test_index_answer_refused_beyond_the_retries_makes_the_run_say_so(tmp_path, archive):
+    """A CDX answer (the second page of the index) that fails after its retries: the run
+    archived what the index listed before it and says the index was not read to its end."""
+    pages, _ = archive
+    with WaybackServer(pages.pages, refuse={"resumeKey=": RETRY_TIMES + 1}, retry_after=0) as w:
+        result = run_archive(tmp_path, "wayback", WAYBACK_BASE_URL=w.base_url,
+                             WAYBACK_CDX_PAGE_SIZE=4)  # fmt: skip
+    assert result.returncode != 0
+    assert result.stats["newsarchive/wayback/index_failed"] == 1
+    assert "the archive's index was not read to its end (1 answers failed)" in result.log
+
+
+def test_history_imported_after_a_live_run_adds_the_older_versions(tmp_path):
+    """Live first, archive after: captures older than the live version whose content is
+    new become the next versions with their own capture times; a capture of the content
+    the live run found is no new version."""
+    from tests.replica.server import ReplicaServer
+
+    site = build_site(now=NOW, n_articles=30)
+    spec = next(s for s in site.articles.values() if s.layout == "classic" and s.page_count == 1)
+    base = spec.published.astimezone(UTC).replace(microsecond=0)
+    captures, expected = [], {}
+    notes = ((1, None), (3, "Nachtrag: Der Hersteller hat bestätigt."), (5, "Nachtrag 2."))
+    for day, note in notes:
+        if note:
+            site.revise(spec.id, note)
+        at = base + timedelta(days=day)
+        html = site._article_html(spec.id, 1, CANONICAL_BASE).encode()
+        captures.append(ArchivedPage(spec.url(), stamp(at), html))
+        revised = site.articles[spec.id]  # a revision replaces the spec
+        expected[stamp(at)] = copy.deepcopy(revised.expected_record(CANONICAL_BASE, site.articles))
+    with ReplicaServer(site) as live:
+        settings = {**FAST, "GOLEM_BASE_URL": live.base_url}
+        settings["NEWSARCHIVE_OUTPUT_DIR"] = tmp_path / "live"
+        first = run_crawl(tmp_path, "-a", f"urls={spec.url()}", settings=settings)
+    with WaybackServer(captures) as wayback:
+        second = run_archive(tmp_path, "wayback", NEWSARCHIVE_OUTPUT_DIR=tmp_path / "archive",
+                             WAYBACK_BASE_URL=wayback.base_url)  # fmt: skip
+    assert first.returncode == 0 and second.returncode == 0, second.log[-3000:]
+    assert [(r["source"], r["version"]) for r in first.articles] == [("live", 1)]
+    assert first.articles[0]["content_hash"] == content_hash_of(expected[captures[2].timestamp])
+    got = {stamp_of(r): r for r in second.articles}
+    assert sorted(got) == [captures[0].timestamp, captures[1].timestamp]
+    for number, capture in enumerate(captures[:2], start=2):
+        assert_same_fields(got[capture.timestamp], {**expected[capture.timestamp],
+                           "source": "wayback", "version": number})  # fmt: skip
+    assert second.stats["newsarchive/captures/out_of_order"] == 2
+    assert second.stats["newsarchive/captures/earlier_copy"] == 1
+    # Live again: the page is what the live run found, version 1, however many versions
+    # the archive added before it.
+    with ReplicaServer(site) as live:
+        settings = {**FAST, "GOLEM_BASE_URL": live.base_url}
+        settings["NEWSARCHIVE_OUTPUT_DIR"] = tmp_path / "again"
+        third = run_crawl(tmp_path, "-a", f"urls={spec.url()}", settings=settings)
+    assert third.returncode == 0, third.log[-3000:]
+    assert [r["version"] for r in third.articles] == [1]
+    assert third.stats["newsarchive/articles/unchanged"] == 1
+
+
+def content_hash_of(record: dict[str, Any]) -> str:
+    from newsarchive.pipelines import content_hash
+
+    return content_hash(record["headline"], record["summary"], record["text"])
+
+
 def test_paused_run_resumes_from_jobdir_mid_index(tmp_path, archive):
     """Ctrl-C while the index is being read; the same command again completes the run."""
     import signal
@@ -318,6 +462,70 @@ def test_paused_run_resumes_from_jobdir_mid_index(tmp_path, archive):
     assert asked < len(cdx), "paused before the index was read to its end"
     assert len(cdx) == len(set(cdx)), "no index page asked for twice"
     assert_records(paused.articles + resumed.articles, expected_versions(pages), "wayback")
+
+
+@pytest.mark.parametrize("paused_in", [None, "index", "captures"])
+def test_archive_run_killed_mid_run_loses_no_capture(tmp_path, archive, paused_in):
+    """A JOBDIR run SIGKILLed while it fetches captures (straight away, or after a Ctrl-C
+    pause while it read the index or fetched captures, and a resume), then the same command
+    again: every capture archived once, versions in capture order."""
+    import signal
+
+    from tests.helpers import read_jsonl, start_crawl, wait_for_records
+
+    def written_records(folder: Path) -> list[dict[str, Any]]:
+        files = [*folder.glob("*-articles.jsonl"), *folder.glob("unfinished/*-articles.jsonl")]
+        return [record for path in sorted(files) for record in read_jsonl(path)]
+
+    pages, _ = archive
+    records: list[dict[str, Any]] = []
+    with WaybackServer(pages.pages, delay=0.15) as wayback:
+        settings = {**FAST, "WAYBACK_BASE_URL": wayback.base_url, "WAYBACK_CDX_PAGE_SIZE": 2,
+                    "JOBDIR": tmp_path / "job", "CONCURRENT_REQUESTS_PER_DOMAIN": 2}  # fmt: skip
+        args = ("-a", "source=wayback", *PERIOD)
+        if paused_in:
+            folder = tmp_path / "paused"
+            crawl = start_crawl(tmp_path, *args, settings={**settings,
+                                "NEWSARCHIVE_OUTPUT_DIR": folder})  # fmt: skip
+            if paused_in == "captures":  # early: the resumed run has most captures left
+                wait_for_records(folder, 1)
+            deadline = time.monotonic() + 60
+            while len(wayback.requests("/cdx/")) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            crawl.send_signal(signal.SIGINT)
+            crawl.communicate(timeout=60)
+            records += written_records(folder)
+        folder = tmp_path / "killed"
+        crawl = start_crawl(tmp_path, *args, settings={**settings,
+                            "NEWSARCHIVE_OUTPUT_DIR": folder})  # fmt: skip
+        wait_for_records(folder, 1)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.communicate(timeout=60)
+        assert crawl.returncode == -signal.SIGKILL
+        records += written_records(folder)
+        rerun = run_crawl(tmp_path, *args, settings={**settings,
+                          "NEWSARCHIVE_OUTPUT_DIR": tmp_path / "rerun"})  # fmt: skip
+    assert rerun.returncode == 0, rerun.log[-3000:]
+    records += rerun.articles
+    assert len(records) == len(by_capture(records)), "no capture archived twice"
+    assert_records(records, expected_versions(pages), "wayback")
+
+
+def test_queue_file_a_killed_job_cut_loses_no_capture(tmp_path, archive):
+    """What a SIGKILL can leave in a JOBDIR: no queue state, and a queue file created but cut
+    before its size header (here: of the captures' priority on the archive's slot). The next
+    run with that JOBDIR starts afresh and archives every capture."""
+    from scrapy.pqueues import _path_safe
+
+    pages, _ = archive
+    cut = tmp_path / "job" / "requests.queue" / _path_safe("127.0.0.1") / "-5"
+    cut.parent.mkdir(parents=True)
+    cut.write_bytes(b"")
+    with WaybackServer(pages.pages) as wayback:
+        result = run_archive(tmp_path, "wayback", WAYBACK_BASE_URL=wayback.base_url,
+                             JOBDIR=tmp_path / "job")  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    assert_records(result.articles, expected_versions(pages), "wayback")
 
 
 def test_every_keeps_one_capture_per_interval(tmp_path, archive):

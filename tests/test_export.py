@@ -234,3 +234,46 @@ def test_parquet_files_hold_the_same_tables(archive):
         f"SELECT count(*) FROM (SELECT unnest(authors) FROM '{archive['parquet'] / 'articles.parquet'}')"
     ).fetchall()
     assert authors == pq.read_metadata(archive["parquet"] / "authors.parquet").num_rows
+
+
+def test_current_version_is_the_one_captured_last_not_the_highest_number(tmp_path):
+    """History imported after a live run: the live page (version 1, captured last) stays
+    the article's current version; the older capture archived after it (version 2) is a
+    version of its past. The export and the report both say so."""
+    from newsarchive.pipelines import content_hash
+    from newsarchive.report import load
+    from tests.helpers import NOW
+    from tests.replica.specs import CANONICAL_BASE
+
+    site = build_site(now=NOW, n_articles=30)
+    spec = next(iter(site.articles.values()))
+    past = spec.expected_record(CANONICAL_BASE, site.articles)
+    site.revise(spec.id, NOTE)
+    today = site.articles[spec.id].expected_record(CANONICAL_BASE, site.articles)
+    output = tmp_path / "output"
+    output.mkdir()
+    runs = [
+        ("20261201T100000Z-aaaaaa", today, "live", "2026-12-01T10:00:05Z", 1),
+        ("20261202T100000Z-bbbbbb", past, "wayback", "2024-04-01T00:30:17Z", 2),
+    ]
+    for run, record, source, captured_at, version in runs:
+        full = {
+            **record,
+            "source": source,
+            "captured_at": captured_at,
+            "crawled_at": f"{run[:4]}-{run[4:6]}-{run[6:8]}T10:00:05Z",
+            "source_url": record["url"],
+            "content_hash": content_hash(record["headline"], record["summary"], record["text"]),
+            "version": version,
+        }
+        line = json.dumps(full, ensure_ascii=False) + "\n"
+        (output / f"golem-{run}-articles.jsonl").write_text(line, "utf-8")
+    target = tmp_path / "archive.sqlite"
+    scrapy_export(output, target)
+    db = sqlite3.connect(target)
+    row = db.execute("SELECT version, source, text FROM articles WHERE id = ?", (spec.id,))
+    assert row.fetchone() == (1, "live", today["text"])
+    versions = db.execute("SELECT COUNT(*) FROM article_versions WHERE id = ?", (spec.id,))
+    assert versions.fetchone()[0] == 2
+    current = load(output).current[spec.id]
+    assert (current["version"], current["source"]) == (1, "live")

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsarchive.state import MIGRATIONS, SCHEMA_VERSION, RefetchPolicy, StateStore
+from newsarchive.state import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    RefetchPolicy,
+    StateStore,
+    VersionState,
+)
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
@@ -36,6 +42,23 @@ def test_store_remembers_versions_and_checks(tmp_path):
     assert store.lookup("300101").last_checked == NOW + timedelta(hours=1)
     store.close()
     assert StateStore(tmp_path).count() == 1  # it persists
+
+
+def test_a_version_captured_before_the_newest_leaves_the_article_as_it_stands(tmp_path):
+    """Archived after the newest version but captured before it: the article's row still
+    describes the newest (what a live fetch is compared with) and the highest number."""
+    store = StateStore(tmp_path)
+    live = {**record(), "captured_at": "2026-11-28T12:00:00Z"}
+    store.record_archived(live, None, NOW)
+    older = {**record(version=2, content_hash="sha256:" + "b" * 64), "published": None}
+    store.record_archived({**older, "captured_at": "2024-04-01T00:30:17Z"}, None, NOW)
+    known = store.lookup("300101")
+    assert (known.version, known.content_hash, known.captured_at) == (2, live["content_hash"], NOW)
+    assert known.published is not None
+    assert [(v.version, v.content_hash[-1]) for v in store.versions("300101")] == [
+        (2, "b"),
+        (1, "a"),
+    ]
 
 
 def test_store_refuses_a_newer_schema(tmp_path):
@@ -89,6 +112,10 @@ def test_a_state_database_of_an_older_schema_is_upgraded_in_place(tmp_path):
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION > 1
     known = store.lookup("300101")
     assert (known.version, known.lastmod) == (3, datetime(2026, 11, 2, tzinfo=UTC))
+    # Of its versions the old schema knew the last, as of when it was archived.
+    assert store.versions("300101") == [
+        VersionState(3, "sha256:aa", datetime(2026, 11, 2, tzinfo=UTC))
+    ]
     # What the newer schema adds works on the upgraded database.
     store.record_alias("300999", "300101")
     store.record_gone("300555", "https://www.golem.de/news/y-2611-300555.html", 410, NOW)

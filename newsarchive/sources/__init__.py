@@ -13,6 +13,7 @@ is requested once the previous has been read), so versions follow capture time.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -100,6 +101,29 @@ class Capture:
     def located(self, name: str) -> str:
         return dict(self.locator)[name]
 
+    def to_json(self) -> str:
+        """The capture as the state store keeps one it still owes (see `from_json`)."""
+        return json.dumps(
+            {
+                "source": self.source,
+                "url": self.url,
+                "timestamp": self.timestamp,
+                "digest": self.digest,
+                "key": self.key,
+                "article_id": self.article_id,
+                "locator": [list(pair) for pair in self.locator],
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Capture:
+        data = json.loads(text)
+        locator = tuple((str(name), str(value)) for name, value in data.pop("locator"))
+        capture = cls(**data, locator=locator)
+        parse_timestamp(capture.timestamp)
+        return capture
+
 
 def article_capture(
     source: str,
@@ -150,6 +174,21 @@ class CapturePlan:
                 added += 1
             self.captures[capture.article_id].setdefault(capture.timestamp, capture)
         return added
+
+    def same_bytes_later(self, capture: Capture) -> Capture | None:
+        """The article's next capture with the same digest (left out as a duplicate of
+        `capture`): what stands in for it when it cannot be fetched."""
+        if not capture.digest:
+            return None
+        listed = self.captures.get(capture.article_id, {})
+        return next(
+            (
+                listed[stamp]
+                for stamp in sorted(listed)
+                if stamp > capture.timestamp and listed[stamp].digest == capture.digest
+            ),
+            None,
+        )
 
     def chains(self, known: Known | None = None) -> tuple[list[list[Capture]], dict[str, int]]:
         """Chosen captures per article in capture order, articles by their first capture;

@@ -26,7 +26,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 import scrapy
 from lxml import etree
 from scrapy import signals
-from scrapy.exceptions import UsageError
+from scrapy.exceptions import DontCloseSpider, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -163,6 +163,11 @@ class GolemSpider(scrapy.Spider):
         self.sitemaps_from_indexes = 0
         # Months done of a backfill, for the progress line (newsarchive/progress.py).
         self.backfill_progress: BackfillProgress | None = None
+        # Captures whose fate this process decided (read, or owed to the next run), and
+        # whether the run has checked, once idle, that it lost none in a resumed queue.
+        self.captures_settled: set[str] = set()
+        self.archive_rechecked = False
+        self.captures_counted = False  # the plan's articles counted as discovered
         # settings.py's values until from_crawler reads the run's (a spider made without a
         # crawler, as unit tests make it, runs with those).
         self.read_settings(project_settings())
@@ -179,6 +184,7 @@ class GolemSpider(scrapy.Spider):
         spider.read_settings(crawler.settings)
         # A request the scheduler drops as seen never reaches a callback or errback.
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.archive_idle, signal=signals.spider_idle)
         if spider.since:  # known before the first request: the first status line has it
             months = spider.backfill_months()
             spider.backfill_progress = BackfillProgress([yymm(month) for month in months])
@@ -216,6 +222,8 @@ class GolemSpider(scrapy.Spider):
         self.max_sitemaps: int = setting(settings, "NEWSARCHIVE_MAX_SITEMAPS", "getint")
         self.max_pages: int = setting(settings, "NEWSARCHIVE_MAX_PAGES", "getint")
         self.cdx_page_size: int = setting(settings, "WAYBACK_CDX_PAGE_SIZE", "getint")
+        # Runs a failing capture holds the article's later captures back for.
+        self.capture_hold_runs: int = setting(settings, "NEWSARCHIVE_CAPTURE_HOLD_RUNS", "getint")
         # The hosts of the web archives (-a source=…), by setting name.
         self.archive_hosts: dict[str, str | None] = {
             name: setting(settings, name)
@@ -764,7 +772,14 @@ class GolemSpider(scrapy.Spider):
         return self.archive_progress["plan"]
 
     def index_callbacks(self) -> dict[str, Any]:
-        return {"callback": self.parse_archive_index, "errback": self.archive_index_failed}
+        # Never filtered as seen: the run counts the index answers it awaits, and one the
+        # filter dropped (a JOBDIR's `requests.seen` holds those of a killed run) would be
+        # awaited for ever.
+        return {
+            "callback": self.parse_archive_index,
+            "errback": self.archive_index_failed,
+            "dont_filter": True,
+        }
 
     def parse_archive_index(self, response: Response) -> Iterator[Any]:
         """Captures an archive index answer lists; once the last answer is in, the captures
@@ -788,21 +803,33 @@ class GolemSpider(scrapy.Spider):
             yield from self.capture_chains()
 
     def archive_index_failed(self, failure) -> Iterator[Any]:
+        """An index answer that failed after its retries: the captures it and the answers
+        after it list are not in this run (the run says so; the next run lists them)."""
         self.request_failed(failure)
+        self.count(f"newsarchive/{self.source}/index_failed")
         self.archive_progress["pending"] -= 1
         if self.archive_progress["pending"] == 0:
             yield from self.capture_chains()
 
-    def capture_chains(self) -> Iterator[scrapy.Request]:
-        """The first capture of each article's chain (the rest travel with it)."""
-        # Asked for here, not in from_crawler: Scrapy builds the spider before the extensions.
+    @property
+    def state_store(self) -> Any:
+        """The run's state store, or None. Asked for when used, not in from_crawler: Scrapy
+        builds the spider before the extensions."""
         crawler = getattr(self, "crawler", None)
         state = crawler.get_extension(StateExtension) if crawler is not None else None
-        store = state.store if state is not None else None
+        return state.store if state is not None else None
+
+    def capture_chains(self) -> Iterator[scrapy.Request]:
+        """The first capture of each article's chain (the rest travel with it), with the
+        captures of the period that earlier runs could not fetch."""
+        store = self.state_store
+        if store is not None:
+            self.add_owed_captures(store)
         chains, left_out = self.capture_plan.chains(store.capture_known if store else None)
         for reason, amount in left_out.items():
             self.count(f"newsarchive/captures/{reason}", amount)
         self.count("newsarchive/captures/chosen", sum(map(len, chains)))
+        self.captures_counted = True
         listed = len(self.capture_plan.captures)
         self.count("newsarchive/articles/discovered", listed)
         self.count("newsarchive/articles/skipped", listed - len(chains))  # all known
@@ -815,6 +842,116 @@ class GolemSpider(scrapy.Spider):
         )
         for chain in chains:
             yield self.capture_request(chain[0], chain[1:])
+
+    def archive_idle(self, spider=None) -> None:
+        """Once an archive run has nothing left to do, make sure it lost nothing: the index
+        was read to its end and every capture it chose was read or owed.
+
+        A JOBDIR run resumes from the queue its pause wrote. Killed (SIGKILL) after such a
+        resume, it leaves that queue's state as the pause wrote it while the queue's files
+        have moved on: the next resume finds `spider.state` saying the index was asked for,
+        and a queue that gives back nothing (Scrapy writes a disk queue's state only when it
+        closes). Here the index is asked again if answers are still awaited, and captures
+        neither archived, owed nor read by this process are fetched.
+        """
+        if self.archive is None or self.archive_rechecked or not self.archive_progress["started"]:
+            return
+        self.archive_rechecked = True
+        progress = self.archive_progress
+        if progress["pending"] > 0:  # awaited answers that no queued request will bring
+            self.count(f"newsarchive/{self.source}/index_asked_again")
+            self.logger.warning(
+                "%s: %d index answers awaited, none on their way: asking the index again",
+                self.source,
+                progress["pending"],
+            )
+            requests = self.archive.start_requests(**self.index_callbacks())
+            progress["pending"] = len(requests)
+        else:
+            store = self.state_store
+
+            def known(capture: sources.Capture) -> str | None:
+                if capture.key in self.captures_settled:
+                    return "settled"
+                if store is None:
+                    return None
+                return store.capture_known(capture) or (
+                    "owed" if store.is_owed(capture.key) else None
+                )
+
+            chains, _ = self.capture_plan.chains(known)
+            if not self.captures_counted:  # resumed after the index was read: its plan counts
+                self.captures_counted = True
+                listed = len(self.capture_plan.captures)
+                self.count("newsarchive/articles/discovered", listed)
+                self.count("newsarchive/articles/skipped", listed - len(chains))
+            if not chains:
+                return
+            self.count("newsarchive/captures/resumed_lost", sum(map(len, chains)))
+            self.logger.warning(
+                "%s: %d chosen captures neither read nor owed (a resumed queue lost them):"
+                " fetching them",
+                self.source,
+                sum(map(len, chains)),
+            )
+            requests = [self.capture_request(chain[0], chain[1:]) for chain in chains]
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def add_owed_captures(self, store: Any) -> None:
+        """Captures of this archive and period that earlier runs wanted but could not fetch,
+        into the plan (the index lists them again, unless its answer failed this time)."""
+        first, last = (
+            datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            for stamp in sources.period_bounds(self.archive.since, self.archive.until)
+        )
+        owed = []
+        for row in store.owed(self.source, first, last):
+            try:
+                owed.append(sources.Capture.from_json(row.capture))
+            except (ValueError, TypeError, KeyError, sources.ArchiveResponseError) as error:
+                self.count("newsarchive/captures/owed_unreadable")
+                self.logger.error("owed capture %s unreadable in the state: %s", row.key, error)
+        self.count("newsarchive/captures/owed_earlier", len(owed))
+        self.count(f"newsarchive/{self.source}/captures_distinct", self.capture_plan.add(owed))
+
+    def capture_not_fetched(self, capture: sources.Capture, chain: list, failure) -> Iterator[Any]:
+        """A capture whose request failed after its retries: owed in the state store, so
+        the next run over the period fetches it. Unless it has failed in
+        NEWSARCHIVE_CAPTURE_HOLD_RUNS runs already, the article's later captures wait for
+        it (owed too), so its versions are numbered in capture order; after that, the
+        article's next capture of the same bytes, if the index listed one, stands in for it."""
+        kind = failure_kind(failure)
+        self.captures_settled.update(c.key for c in (capture, *chain))
+        self.count("newsarchive/captures/failed")
+        self.count(f"newsarchive/captures/failed/{kind}")
+        store = self.state_store
+        if store is None:  # nothing would remember it: the later captures go on
+            yield from self.next_capture({Origin.CHAIN: chain})
+            return
+        now = self.now()
+        failed_runs = store.owe_capture(capture, kind, now, failed=True)
+        hold = self.capture_hold_runs
+        if failed_runs >= hold:
+            stand_in = self.capture_plan.same_bytes_later(capture)
+            if stand_in is not None and stand_in not in chain:
+                self.count("newsarchive/captures/stand_in")
+                chain = [stand_in, *chain]
+        if not chain or failed_runs >= hold:
+            yield from self.next_capture({Origin.CHAIN: chain})
+            return
+        for later in chain:
+            store.owe_capture(later, f"held back behind {capture.key}", now, failed=False)
+        self.count("newsarchive/captures/held_back", len(chain))
+        self.logger.warning(
+            "capture %s not fetched (%s): it and %d later captures of article %s are owed to"
+            " the next run",
+            capture.key,
+            kind,
+            len(chain),
+            capture.article_id,
+        )
 
     def capture_request(self, capture: sources.Capture, rest: list) -> scrapy.Request:
         return self.archive.capture_request(
@@ -834,6 +971,7 @@ class GolemSpider(scrapy.Spider):
 
     def parse_capture(self, response: Response, chain: list) -> Iterator[Any]:
         capture: sources.Capture = response.meta[Meta.CAPTURE]
+        self.captures_settled.add(capture.key)
         origin = {
             Origin.URL: response.url,
             Origin.FETCHED_AT: response.meta.get(Meta.FETCHED_AT) or self.now(),
@@ -867,7 +1005,10 @@ class GolemSpider(scrapy.Spider):
 
     def capture_failed(self, failure) -> Iterator[Any]:
         self.request_failed(failure)
-        yield from self.next_capture({Origin.CHAIN: failure.request.cb_kwargs.get("chain")})
+        capture = failure.request.meta[Meta.CAPTURE]
+        yield from self.capture_not_fetched(
+            capture, failure.request.cb_kwargs.get("chain") or [], failure
+        )
 
     def later_page_request(self, url: str, pages: list, origin: dict) -> scrapy.Request:
         request = {
@@ -924,6 +1065,12 @@ class GolemSpider(scrapy.Spider):
         self.request_failed(failure)
         origin = failure.request.cb_kwargs["origin"]
         pages = failure.request.cb_kwargs["pages"]
+        if origin.get(Origin.CAPTURE) is not None:  # the whole capture is owed, page 1 and all
+            self.count("newsarchive/multipage_failed")
+            yield from self.capture_not_fetched(
+                origin[Origin.CAPTURE], origin.get(Origin.CHAIN) or [], failure
+            )
+            return
         yield from self.article_failed(origin, f"page {len(pages) + 1}: {failure.value!r}")
 
     def index_gone(self, response: Response) -> None:
@@ -943,10 +1090,14 @@ class GolemSpider(scrapy.Spider):
 
     def request_failed(self, failure) -> None:
         """Count a failed request by kind (HTTP status or exception) and log it once."""
-        if failure.check(HttpError):
-            kind = f"http_{failure.value.response.status}"
-        else:
-            kind = type(failure.value).__name__
+        kind = failure_kind(failure)
         self.count(f"newsarchive/errors/{kind}")
         self.logger.error("request failed (%s): %s", kind, failure.request.url)
         self.article_settled(failure.request.meta.get(Meta.ARTICLE_ID))
+
+
+def failure_kind(failure) -> str:
+    """A failed request's kind for the stats: `http_<status>` or the exception's name."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    return type(failure.value).__name__
