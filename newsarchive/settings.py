@@ -128,6 +128,12 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
+    # Every write of a run checked: the feed storages, the state pipeline, the WARC writer
+    # and the stats file report failures to it (newsarchive/writes.py).
+    "newsarchive.writes.WriteLedger": 0,
+    # The WARC files a reparse replays, indexed once (only when NEWSARCHIVE_REPLAY_WARCS
+    # names some; newsarchive/warc/replay.py).
+    "newsarchive.warc.replay.ReplayArchive": 0,
     # The state store (NEWSARCHIVE_STATE_ENABLED), found by the components that use it
     # through the crawler (newsarchive/state.py).
     "newsarchive.state.StateExtension": 50,

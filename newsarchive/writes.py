@@ -1,7 +1,8 @@
 """Every write of a run checked: what failed stops the run, and nothing unwritten counts.
 
 A run writes records to its feed files, pages to its WARC files, marks to the state store
-and its stats to a file. `WriteLedger` (one per crawler, `ledger_for`) hears of each failed
+and its stats to a file. `WriteLedger` (an extension: one per crawler, found through it by
+`ledger_for`) hears of each failed
 write, counts it by kind (`newsarchive/write_errors/<kind>`), keeps the first message for the
 terminal, and, for a feed or state failure, stops the run: every page fetched after it would
 be lost anyway. A run with any failed write is unhealthy (`monitors.write_failure`).
@@ -26,7 +27,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import weakref
 from errno import EIO
 from typing import Any
 
@@ -50,7 +50,15 @@ def describe(error: BaseException) -> str:
 
 
 class WriteLedger:
-    """What a run wrote for the item being exported, and which writes failed."""
+    """What a run wrote for the item being exported, and which writes failed.
+
+    An extension that is always on: the feed storages, the state pipeline, the WARC writer
+    and the stats file all report to the crawler's one ledger.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WriteLedger:
+        return cls(crawler)
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -106,13 +114,15 @@ class WriteLedger:
             file.cut(offset)
 
 
-_LEDGERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def ledger_for(crawler: Any) -> WriteLedger:
-    if crawler not in _LEDGERS:
-        _LEDGERS[crawler] = WriteLedger(crawler)
-    return _LEDGERS[crawler]
+    """The crawler's write ledger (the `WriteLedger` extension)."""
+    ledger = crawler.get_extension(WriteLedger)
+    if ledger is None:
+        raise RuntimeError(
+            "newsarchive.writes.WriteLedger is missing from EXTENSIONS: every write of a run"
+            " reports to it"
+        )
+    return ledger
 
 
 class CheckedFile(io.FileIO):

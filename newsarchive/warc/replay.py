@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import weakref
 from base64 import b32encode
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -271,16 +270,40 @@ class NotInWarc(Exception):
     """The request's URL has no response in the WARC files being replayed."""
 
 
-# One index per crawler, shared by the handler instances of its schemes (http, https, file).
-_ARCHIVES: weakref.WeakKeyDictionary[Any, WarcArchive] = weakref.WeakKeyDictionary()
+class ReplayArchive:
+    """Extension: the index of the WARC files a reparse replays (`NEWSARCHIVE_REPLAY_WARCS`),
+    built once and found through the crawler by the replay handler of every scheme (http,
+    https, file) and by the incremental filter; off (NotConfigured) when nothing is replayed.
+    """
+
+    def __init__(self, crawler, paths: list[str]) -> None:
+        self.archive = WarcArchive.of(paths)
+        stats = crawler.stats
+        stats.set_value(REPLAY_STAT.format("files"), len(paths))
+        stats.set_value(REPLAY_STAT.format("files_unreadable"), len(self.archive.problems))
+        stats.set_value(REPLAY_STAT.format("records"), self.archive.records)
+        logger.info(
+            "replaying %d responses from %d WARC files (%d unreadable)",
+            self.archive.records,
+            len(paths),
+            len(self.archive.problems),
+        )
+        stats.set_value(REPLAY_STAT.format("unused"), self.archive.unused())
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        paths = crawler.settings.getlist("NEWSARCHIVE_REPLAY_WARCS")
+        if not paths:
+            raise NotConfigured
+        return cls(crawler, paths)
 
 
 def replay_holds(crawler, url: str) -> bool:
     """Whether the WARC files a reparse replays hold a response for `url` (False when the
     run replays nothing): what a crawl chose to read from the state, which a reparse has not,
     its WARC tells."""
-    archive = _ARCHIVES.get(crawler)
-    return archive is not None and bool(archive.by_url.get(url))
+    replay = crawler.get_extension(ReplayArchive)
+    return replay is not None and bool(replay.archive.by_url.get(url))
 
 
 class WarcReplayHandler:
@@ -296,23 +319,10 @@ class WarcReplayHandler:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        archive = _ARCHIVES.get(crawler)
-        if archive is None:
-            paths = crawler.settings.getlist("NEWSARCHIVE_REPLAY_WARCS")
-            if not paths:
-                raise NotConfigured("NEWSARCHIVE_REPLAY_WARCS names no WARC file")
-            archive = _ARCHIVES[crawler] = WarcArchive.of(paths)
-            self.stats.set_value(REPLAY_STAT.format("files"), len(paths))
-            self.stats.set_value(REPLAY_STAT.format("files_unreadable"), len(archive.problems))
-            self.stats.set_value(REPLAY_STAT.format("records"), archive.records)
-            logger.info(
-                "replaying %d responses from %d WARC files (%d unreadable)",
-                archive.records,
-                len(paths),
-                len(archive.problems),
-            )
-            self.stats.set_value(REPLAY_STAT.format("unused"), archive.unused())
-        self.archive = archive
+        replay = crawler.get_extension(ReplayArchive)
+        if replay is None:
+            raise NotConfigured("NEWSARCHIVE_REPLAY_WARCS names no WARC file")
+        self.archive = replay.archive
 
     @classmethod
     def from_crawler(cls, crawler):
