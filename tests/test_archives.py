@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,92 +19,20 @@ from typing import Any
 import pytest
 
 from newsarchive.settings import RETRY_TIMES
-from tests.archives import ArchivedPage, CommonCrawlServer, Crawl, WaybackServer, surt
-from tests.helpers import FAST, SHARED_PAGES, assert_same_fields, run_crawl, run_reparse
+from tests.archives import (
+    PERIOD,
+    Archive,
+    ArchivedPage,
+    CommonCrawlServer,
+    Crawl,
+    WaybackServer,
+    build_archive,
+    stamp,
+    surt,
+)
+from tests.helpers import FAST, NOW, assert_same_fields, run_crawl, run_reparse
 from tests.replica.site import build_site
-from tests.replica.specs import BERLIN, CANONICAL_BASE
-
-NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
-PERIOD = ("-a", "since=2024-01-01", "-a", "until=2025-12-31")
-REAL_PAGES = {
-    "184627": ("2024-04-28-classic-184627", "20240428150000"),
-    "199920": ("2025-09-09-current-199920", "20250909140000"),
-}
-
-
-@dataclass
-class Archive:
-    """Captures with the record each one must give (None: it gives none)."""
-
-    pages: list[ArchivedPage] = field(default_factory=list)
-    expected: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
-
-    def add(self, url: str, stamp: str, body: bytes, record: dict | None, **page: Any) -> None:
-        self.pages.append(ArchivedPage(url, stamp, body, **page))
-        if record is not None:
-            self.expected[(record["id"], stamp)] = record
-
-
-def stamp(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y%m%d%H%M%S")
-
-
-def build_archive() -> tuple[Archive, dict[str, str]]:
-    """Captures of replica articles and real pages; and which article plays which part."""
-    site = build_site(now=NOW, n_articles=30)
-    archive = Archive()
-    specs = sorted(site.articles.values(), key=lambda s: s.id)
-    classic = next(s for s in specs if s.layout == "classic" and s.page_count == 1)
-    current = next(s for s in specs if s.layout == "current" and s.page_count == 1)
-    multipage = site.articles[site.edge_cases["multipage_classic"]]
-    removed = next(s for s in specs if s.page_count == 1 and s.id not in (classic.id, current.id))
-    roles = {"revised": classic.id, "current": current.id, "multipage": multipage.id}
-    roles["removed"] = removed.id
-
-    def capture(spec_id: str, at: datetime, *, pages: int = 1) -> None:
-        spec = site.articles[spec_id]
-        record = copy.deepcopy(spec.expected_record(CANONICAL_BASE, site.articles))
-        record.update(source="wayback", captured_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        for number in range(1, pages + 1):
-            html = site._article_html(spec_id, number, CANONICAL_BASE).encode()
-            when = at + timedelta(seconds=7 * (number - 1))  # later pages: seconds later
-            archive.add(spec.url(page=number), stamp(when), html, record if number == 1 else None)
-
-    day = timedelta(days=1)
-    base = classic.published.astimezone(UTC).replace(microsecond=0)
-    capture(classic.id, base + day)
-    capture(classic.id, base + 2 * day)  # the same bytes: its digest is left out
-    site.revise(classic.id, "Nachtrag: Der Hersteller hat die Angaben inzwischen bestätigt.")
-    capture(classic.id, base + 3 * day)  # changed: version 2
-    capture(classic.id, base + 4 * day)  # the same as version 2
-    # The same article under http:// and without www: one article, one more instant.
-    site.revise(classic.id, "Nachtrag 2: Auch der Händler hat sich inzwischen geäußert.")
-    html = site._article_html(classic.id, 1, CANONICAL_BASE).encode()
-    record = copy.deepcopy(site.articles[classic.id].expected_record(CANONICAL_BASE, site.articles))
-    at = base + 5 * day
-    record.update(source="wayback", captured_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    archive.add(classic.url().replace("https://www.", "http://"), stamp(at), html, record)
-    # No 200 page: a redirect and a 404 capture (the index filter leaves them out).
-    archive.add(classic.url(), stamp(base + 6 * day), b"", None, status=301,
-                location=classic.url() + "?moved")  # fmt: skip
-    archive.add(removed.url(), stamp(removed.published + 9 * day), b"<html>weg</html>", None,
-                status=404)  # fmt: skip
-    capture(removed.id, removed.published.astimezone(UTC).replace(microsecond=0) + day)
-    del site.articles[removed.id]  # gone from the site, kept by the archive
-    capture(current.id, current.published.astimezone(UTC).replace(microsecond=0) + 2 * day)
-    mp_at = multipage.published.astimezone(UTC).replace(microsecond=0) + day
-    capture(multipage.id, mp_at, pages=multipage.page_count)
-    # Outside the period: never listed.
-    archive.add(current.url(), "20230101120000", b"<html>alt</html>", None)
-    for _article, (name, when) in REAL_PAGES.items():
-        html_path = SHARED_PAGES / f"{name}.html"
-        if not html_path.exists():
-            continue
-        expected = json.loads((SHARED_PAGES / f"{name}.expected.json").read_text("utf-8"))
-        instant = datetime.strptime(when, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        expected.update(source="wayback", captured_at=instant.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        archive.add(expected["url"], when, html_path.read_bytes(), expected)
-    return archive, roles
+from tests.replica.specs import CANONICAL_BASE
 
 
 @pytest.fixture(scope="module")

@@ -27,10 +27,9 @@ from newsarchive.normalise import dates
 from newsarchive.normalise.text import _SPACES, clean_text
 from newsarchive.parsers import common, page_tree, parse_page
 from newsarchive.parsers.common import absolute, text_of
-from tests.helpers import PROJECT, SHARED_PAGES
+from tests.helpers import NOW, PROJECT, SHARED_PAGES
 
 FIXTURES = PROJECT / "tests" / "fixtures"
-NOW = "2025-10-28T12:00:00+01:00"
 
 
 def _pages() -> list[tuple[str, bytes]]:
@@ -43,7 +42,7 @@ def _pages() -> list[tuple[str, bytes]]:
         if folder.is_dir()
         for path in sorted(folder.glob("*.html"))
     ]
-    site = build_site(now=datetime.fromisoformat(NOW), n_articles=30)
+    site = build_site(now=NOW, n_articles=30)
     rendered = site.pages()
     html_paths = sorted(p for p, (_, kind, _) in rendered.items() if kind.startswith("text/html"))
     found += [(path, rendered[path][2]) for path in html_paths[::4]]

@@ -110,9 +110,8 @@ def test_has_pending_reads_both_priority_queue_states():
 def test_a_finished_archive_job_does_not_silence_the_next_archive_run(tmp_path):
     # An archive run keeps in spider.state that it has asked the index; once its job is done,
     # the next run with the same JOBDIR must ask again (and find nothing new to fetch).
-    from tests.archives import WaybackServer
+    from tests.archives import PERIOD, WaybackServer, build_archive
     from tests.helpers import FAST as ARCHIVE_FAST
-    from tests.test_archives import PERIOD, build_archive
 
     pages, _ = build_archive()
     jobdir = tmp_path / "job"

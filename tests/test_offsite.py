@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -25,14 +24,12 @@ from scrapy.utils.test import get_crawler
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsarchive.normalise.dates import BERLIN
 from newsarchive.offsite import SiteOnlyMiddleware
 from newsarchive.spiders.golem import GolemSpider
-from tests.helpers import PROJECT, run_crawl
+from tests.helpers import NOW, PROJECT, run_crawl
 from tests.replica import build_site
 from tests.servers import Answer, ScriptedServer
 
-NOW = datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
 FAST = {
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_DELAY": "0",
