@@ -337,6 +337,29 @@ def reachable_by_default_run(site, now: datetime, hops: int) -> tuple[set[str], 
     return found, reached - found
 
 
+# A day on which the replica has an article that only a chain through a sitemap article
+# reaches: sitemap article -> related article -> related article (see the test below).
+CHAIN_DAY = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+
+
+def test_the_articles_a_run_reaches_do_not_depend_on_which_page_answers_first(tmp_path):
+    """Two hops of related links, and the sitemap index answering last (after 3 s):
+    an article the sitemap names was met first as a related link and read one hop too far
+    out, so its own related articles were read at the edge of the hop budget and theirs were
+    not followed. When the sitemap puts it at hop 0, everything it leads to comes nearer
+    too, and the run reaches exactly the articles within two hops, as in any other order."""
+    site = build_site(now=CHAIN_DAY, n_articles=120)
+    linked, related_only = reachable_by_default_run(site, CHAIN_DAY, HOPS)
+    settings = {"NEWSARCHIVE_FOLLOW_HOPS": HOPS, "NEWSARCHIVE_NOW": CHAIN_DAY.isoformat()}
+    with ReplicaServer(site, faults={"/gsiteindex.xml": ("slow", 3.0)}) as server:
+        run = run_crawl(tmp_path, settings=fast_settings(server, tmp_path / "out", **settings))
+    assert run.returncode == 0, run.log[-3000:]
+    ids = [record["id"] for record in run.articles]
+    assert len(ids) == len(set(ids))
+    reachable = linked | related_only
+    assert set(ids) == reachable, f"missing {sorted(reachable - set(ids))}"
+
+
 def wait_until_written(process, folder: Path, count: int, timeout: float = 60) -> None:
     """Until a running crawl has written `count` article records, or has ended."""
     deadline = time.monotonic() + timeout

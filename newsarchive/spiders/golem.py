@@ -157,9 +157,10 @@ class GolemSpider(scrapy.Spider):
         )
         # Article id → fewest hops from an index page it was linked at, this run.
         self.article_hops: dict[str, int] = {}
-        # Links of articles read at the edge of the hop budget, kept in case a shorter way
-        # to the article turns up (see article_requests); only in runs that follow links.
-        self.held_links: dict[str, list[str]] = {}
+        # Article id → the article links it gave (its page, or the state for a known one),
+        # only in runs that follow links: when a shorter way to the article turns up, its
+        # links are followed again from there (see article_requests).
+        self.given_links: dict[str, list[str]] = {}
         self.sitemaps_from_indexes = 0
         # Months done of a backfill, for the progress line (newsarchive/progress.py).
         self.backfill_progress: BackfillProgress | None = None
@@ -319,9 +320,11 @@ class GolemSpider(scrapy.Spider):
             return
         if hops < known:
             self.article_hops[article] = hops
-            held = self.held_links.pop(article, None)
-            if held is not None:  # parsed already, its links held back by the hop budget
-                yield from self.link_requests(held, hops + 1)
+            given = self.given_links.get(article)
+            if given is not None:
+                # Read already: its links are nearer now too, and so, in turn, theirs. A
+                # link it gave at the edge of the hop budget is followed only now.
+                yield from self.follow_article_links(article, hops, given)
         if lastmod:
             meta = {Meta.HOPS: min(hops, known), Meta.ARTICLE_ID: article, Meta.LASTMOD: lastmod}
             yield self.page_request(canonical, self.parse_article, meta=meta)
@@ -724,14 +727,14 @@ class GolemSpider(scrapy.Spider):
     def follow_article_links(
         self, article: str | None, hops: int, links: list[str]
     ) -> Iterator[scrapy.Request]:
-        """Requests for an article's links at one hop more, or, at the edge of the hop
-        budget, the links held back in case a shorter way to the article turns up. Used for
-        a page just read and for a known article's links from the state store."""
+        """Requests for an article's links at one hop more (none at the edge of the hop
+        budget). Used for a page just read and for a known article's links from the state
+        store; the links are kept in case a shorter way to the article turns up."""
         budget = self.hop_budget
+        if article is not None:
+            self.given_links[article] = links
         hops = min(hops, self.article_hops.get(article, budget)) if article else hops
         if hops >= budget:
-            if article is not None:
-                self.held_links[article] = links
             return
         yield from self.link_requests(links, hops=hops + 1)
 
