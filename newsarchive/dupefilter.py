@@ -10,7 +10,12 @@ next run's home page, feed and sitemaps as "already seen", and the run archives 
 - a run that starts with no queued requests to resume (after a finished run, a SIGKILL,
   which never writes the queue's state, or a hand-made JOBDIR) starts with an empty list
   instead of the stale one, without the finished job's `spider.state` (which would tell
-  an archive run its index had been read already), and without the old queue's files.
+  an archive run its index had been read already), and without the old queue's files;
+- a run that resumes takes the queue's state with it as it starts: the queue and the list
+  change under it from then on, and only a clean end (finished or paused) writes the state
+  again. A resumed run killed leaves no state, so the run after it starts afresh instead
+  of resuming a queue and a list the kill left half written (which made it hang on a
+  corrupt queue, and drop the killed run's unfetched requests as seen).
 
 The spider's index pages, feeds and sitemaps are `dont_filter` as well (see the spider), so
 even a JOBDIR that does resume old requests reads today's index pages.
@@ -73,7 +78,7 @@ class JobDupeFilter(RFPDupeFilter):
                     "JOBDIR %s has no queued requests to resume: %s, left over from an"
                     " earlier job, cleared",
                     self.jobdir,
-                    " and ".join(path.name for path in left),
+                    ", ".join(path.name for path in left),
                 )
             for stale in left:
                 if stale.is_dir():
@@ -85,6 +90,13 @@ class JobDupeFilter(RFPDupeFilter):
                 else:
                     stale.unlink()
         super().__init__(path, debug, **kwargs)
+
+    def open(self) -> None:
+        super().open()
+        if self.jobdir is not None:
+            # Scrapy's Scheduler.open reads the queue state (active.json) just before it
+            # opens its filter: taken now, it is written again only by a clean end.
+            (self.jobdir / QUEUE_STATE).unlink(missing_ok=True)
 
     def close(self, reason: str) -> None:
         super().close(reason)

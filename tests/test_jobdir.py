@@ -131,3 +131,35 @@ def test_a_finished_archive_job_does_not_silence_the_next_archive_run(tmp_path):
     assert second.returncode == 0, second.log[-3000:]
     assert asked_again == asked, "the second run asked the index as the first did"
     assert second.articles == []  # every capture is archived already
+
+
+def test_a_resumed_job_killed_leaves_nothing_that_silences_the_run_after_it(tmp_path):
+    """Pause (SIGINT), resume, SIGKILL the resumed job, run again: the pause's queue state is
+    still in the JOBDIR, but the queue and the seen list are the killed run's, half written.
+    The run after it must neither resume them nor drop the killed run's requests as seen:
+    every article is archived exactly once over the four runs."""
+    site = build_site(now=NOW, n_articles=320)
+    jobdir = tmp_path / "job"
+    settings = {"JOBDIR": jobdir, "DOWNLOAD_DELAY": 0.03, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    backfill = ("-a", "since=2024-01-01")
+    records: list[dict] = []
+    with ReplicaServer(site) as server:
+        for name, signum, count in (("paused", signal.SIGINT, 10), ("killed", signal.SIGKILL, 20)):
+            folder = tmp_path / name
+            crawl = start_crawl(tmp_path, *backfill, settings=fast(server, folder, **settings))
+            wait_for_records(folder, count)
+            crawl.send_signal(signum)
+            crawl.wait(timeout=60)
+            records += [
+                r for p in sorted(folder.glob("**/*-articles.jsonl")) for r in read_jsonl(p)
+            ]
+        rerun = run_crawl(
+            tmp_path, *backfill, settings=fast(server, tmp_path / "rerun", **settings), timeout=180
+        )
+    assert rerun.returncode == 0, rerun.log[-3000:]
+    assert "has no queued requests to resume" in rerun.log  # started afresh
+    own_log = sorted((tmp_path / "logs").glob("*.log"))[-1].read_text("utf-8")  # the rerun's
+    assert "Traceback" not in own_log, own_log[-3000:]
+    ids = [r["id"] for r in records + rerun.articles]
+    assert len(ids) == len(set(ids)), "an article archived twice"
+    assert set(ids) == set(site.articles), f"missing {sorted(set(site.articles) - set(ids))}"
