@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,3 +202,24 @@ def warcio(*args: str) -> subprocess.CompletedProcess:
     script = Path(sys.executable).with_name("warcio")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "warcio.cli"]
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=60)
+
+
+# Capabilities by which root passes file permissions (linux/capability.h), and prctl's
+# PR_CAPBSET_DROP: dropped from the bounding set, a program run by root lacks them.
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
+PR_CAPBSET_DROP = 24
+
+
+def bound_by_permissions() -> Callable[[], None] | None:
+    """Permissions do not bind root: as root, the crawl runs without the capabilities that
+    pass them (still root, so it can run the project's Python under /root)."""
+    if os.geteuid() != 0:
+        return None
+
+    def drop() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER):
+            if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+    return drop

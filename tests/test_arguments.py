@@ -3,7 +3,6 @@ request, file or state store exists; spider arguments are the known ones only.""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 from datetime import date
@@ -17,8 +16,9 @@ from scrapy.settings import Settings
 
 from newsarchive import settings as project_settings
 from newsarchive.arguments import parsed_arguments, validate_run
-from newsarchive.commands.crawl import EXIT_STATE
-from tests.helpers import PROJECT, crawl_command
+from newsarchive.commands.crawl import EXIT_STATE, LOCK_NAME
+from newsarchive.state import StateStore
+from tests.helpers import NOW, PROJECT, bound_by_permissions, crawl_command
 from tests.servers import Answer, ScriptedServer
 
 FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0"}
@@ -180,20 +180,60 @@ def read_only(state: Path) -> None:
     state.chmod(0o555)
 
 
+def read_only_database(state: Path) -> None:
+    """The folder writable (the run's lock file goes there), the database file not."""
+    state.mkdir()
+    sqlite3.connect(state / "newsarchive.sqlite3").close()
+    (state / "newsarchive.sqlite3").chmod(0o444)
+
+
+def read_only_after_a_run(state: Path) -> None:
+    """The state of an earlier run (an article archived, a run's lock file left), then
+    made read-only: as restored from a backup, or on a disk mounted read-only."""
+    store = StateStore(state)
+    record = {"id": "100001", "url": "https://www.golem.de/news/a-2511-100001.html"}
+    store.record_archived({**record, "content_hash": "sha256:0", "version": 1}, None, NOW)
+    store.close()
+    (state / LOCK_NAME).touch()
+    for path in state.iterdir():
+        path.chmod(0o444)
+    state.chmod(0o555)
+
+
 BROKEN_STATES = {
     "corrupt": (corrupt, "newsarchive.sqlite3"),
     "newer schema": (newer_schema, "newer"),
     "a file in its place": (a_file_in_its_place, "state"),
-    "read-only": (read_only, "read"),
+    "read-only": (read_only, "cannot be written (Permission denied)"),
+    "read-only after a run": (read_only_after_a_run, "cannot be written (Permission denied)"),
+    "read-only database": (read_only_database, "readonly database"),
 }
+
+
+def archived(state: Path) -> list[tuple]:
+    """Every article row the store holds, opened read-only (whatever its permissions)."""
+    path = state / "newsarchive.sqlite3"
+    if not path.exists():
+        return []
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT * FROM articles ORDER BY id").fetchall()
+    except sqlite3.Error:
+        return []  # no articles table: nothing was ever marked
+    finally:
+        db.close()
 
 
 @pytest.mark.parametrize("case", list(BROKEN_STATES), ids=list(BROKEN_STATES))
 def test_an_unusable_state_store_says_so_without_a_traceback(tmp_path, case):
+    """The crawl learns before its first request that the store cannot be used, says why on
+    one line, exits with EX_IOERR, and the store holds what it held before. Run as root, the
+    crawl lacks the capabilities that pass file permissions, so the OS refuses the writes
+    to a read-only store as it would for anyone else."""
     make, named = BROKEN_STATES[case]
-    if case == "read-only" and os.geteuid() == 0:
-        pytest.skip("root writes to read-only files; the other cases stand for it")
-    make(tmp_path / "state")
+    state = tmp_path / "state"
+    make(state)
+    before = archived(state)
     with ScriptedServer() as server:
         process = subprocess.run(
             crawl_command(tmp_path, settings={**FAST, "GOLEM_BASE_URL": server.base_url}),
@@ -201,6 +241,7 @@ def test_an_unusable_state_store_says_so_without_a_traceback(tmp_path, case):
             capture_output=True,
             text=True,
             timeout=60,
+            preexec_fn=bound_by_permissions(),
         )
     try:
         assert process.returncode == EXIT_STATE, process.stdout + process.stderr[-3000:]
@@ -208,9 +249,10 @@ def test_an_unusable_state_store_says_so_without_a_traceback(tmp_path, case):
         assert len(error_lines) == 1 and named in error_lines[0], process.stderr[-3000:]
         assert "Traceback" not in process.stdout + process.stderr
         assert server.requests == []
+        assert archived(state) == before  # nothing marked archived, nothing lost
     finally:
-        if (tmp_path / "state").is_dir():
-            (tmp_path / "state").chmod(0o755)
+        if state.is_dir():
+            state.chmod(0o755)
 
 
 def test_a_spider_name_that_is_a_path_writes_no_log_outside_the_log_folder(tmp_path):

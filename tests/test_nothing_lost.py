@@ -6,9 +6,7 @@ Every test runs the real `scrapy crawl golem` in a subprocess against the replic
 
 from __future__ import annotations
 
-import ctypes
 import json
-import os
 import resource
 import signal
 import sqlite3
@@ -24,6 +22,7 @@ from tests.helpers import (
     NOW,
     PROJECT,
     assert_same_fields,
+    bound_by_permissions,
     collect,
     crawl_command,
     months_of_run,
@@ -198,27 +197,6 @@ def test_feed_on_a_full_device_is_unhealthy_and_loses_no_article(tmp_path):
         first = assert_nothing_marked_that_is_not_on_disk(tmp_path / "state", tmp_path / "full")
         assert first == [] and archived_ids(tmp_path / "state") == set(), logs[-2000:]
         assert_rerun_archives_every_article_once(tmp_path, server, site, first)
-
-
-# Capabilities by which root passes file permissions (linux/capability.h), and prctl's
-# PR_CAPBSET_DROP: dropped from the bounding set, a program run by root lacks them.
-CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
-PR_CAPBSET_DROP = 24
-
-
-def bound_by_permissions() -> Callable[[], None] | None:
-    """Permissions do not bind root: as root, the crawl runs without the capabilities that
-    pass them (still root, so it can run the project's Python under /root)."""
-    if os.geteuid() != 0:
-        return None
-
-    def drop() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER):
-            if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-    return drop
 
 
 def test_read_only_output_folder_is_unhealthy_and_marks_nothing(tmp_path):

@@ -9,6 +9,7 @@ extended). Exit status: 0 healthy run; 1 unhealthy (a reason per line at the end
 from __future__ import annotations
 
 import argparse
+import errno
 import fcntl
 import logging
 import os
@@ -154,7 +155,12 @@ class Command(ScrapyCrawlCommand):
         try:
             acquired = lock.acquire()
         except OSError as error:
-            print(f"error: state folder {lock.path.parent}: {error.strerror}", file=sys.stderr)
+            # Its lock file is the first thing a run writes there: a read-only folder (or
+            # disk) says so here.
+            why = error.strerror or str(error)
+            if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                why = f"cannot be written ({why})"
+            print(f"error: state folder {lock.path.parent}: {why}", file=sys.stderr)
             self.exitcode = EXIT_STATE
             return
         if acquired and self.settings.getbool("NEWSARCHIVE_STATE_ENABLED"):
