@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 
 from scrapy import Request, signals
 
@@ -13,6 +15,7 @@ from newsarchive.items import ArticleItem
 from newsarchive.meta import Meta, Raw
 from newsarchive.state import StateExtension, parse_instant
 from newsarchive.warc.replay import replay_holds
+from newsarchive.writes import ledger_for
 
 
 class FetchTimeMiddleware:
@@ -75,6 +78,18 @@ class IncrementalMiddleware:
     def count(self, key: str) -> None:
         self.crawler.stats.inc_value(key)
 
+    def write(self, change: Callable[[], None]) -> bool:
+        """Make a change to the state store. A failed one (a full disk, a store turned
+        read-only) is a failed state write of the run (newsarchive.writes): on the terminal,
+        the run stopped and unhealthy; what it would have recorded, the next run learns again.
+        """
+        try:
+            change()
+        except sqlite3.Error as error:
+            ledger_for(self.crawler).failed("state", self.store.path, error)
+            return False
+        return True
+
     def resolve(self, article: str) -> str:
         if article in self.aliases:
             return self.aliases[article]
@@ -136,8 +151,8 @@ class IncrementalMiddleware:
             if lastmod is None:
                 self.count("newsarchive/sitemaps/no_lastmod")
                 return False
-            self.store.record_sitemap(url, lastmod, self.now())
-            self.count("newsarchive/sitemaps/first_seen")
+            if self.write(lambda: self.store.record_sitemap(url, lastmod, self.now())):
+                self.count("newsarchive/sitemaps/first_seen")
             return False
         elif known.lastmod is not None:
             if lastmod is None:
@@ -148,8 +163,7 @@ class IncrementalMiddleware:
                 return False
             request.meta[Meta.SITEMAP_SINCE] = known.lastmod.isoformat()
         # Marked as being read before it is: a run killed now leaves it to be read again.
-        self.store.record_sitemap(url, None, self.now())
-        return True
+        return self.write(lambda: self.store.record_sitemap(url, None, self.now()))
 
     def learn(self, output) -> None:
         """An article page that states another id than the URL it was requested by makes
@@ -160,8 +174,8 @@ class IncrementalMiddleware:
         if requested and output.id and requested != output.id:
             if self.aliases.get(requested) != output.id:
                 self.aliases[requested] = output.id
-                self.store.record_alias(requested, output.id)
-                self.count("newsarchive/articles/aliases")
+                if self.write(lambda: self.store.record_alias(requested, output.id)):
+                    self.count("newsarchive/articles/aliases")
             self.fetching.setdefault(output.id, requested)
 
     def response_seen(self, response) -> None:
@@ -172,10 +186,11 @@ class IncrementalMiddleware:
             return
         article = self.resolve(requested)
         if response.status in (404, 410):
-            self.store.record_gone(article, response.url, response.status, self.now())
-            self.count("newsarchive/gone/recorded")
+            status, url = response.status, response.url
+            if self.write(lambda: self.store.record_gone(article, url, status, self.now())):
+                self.count("newsarchive/gone/recorded")
         elif response.meta.get(Meta.GONE_RECHECK):
-            self.store.forget_gone(article)
+            self.write(lambda: self.store.forget_gone(article))
 
     def passed(self, output) -> Iterator:
         """The output, unless the filter leaves it out; for a known article left out, the
@@ -241,8 +256,9 @@ class IncrementalMiddleware:
         at = self.now()
         for url, (lastmod, asked) in list(self.sitemaps_read.items()):
             if all(self.settled(article, entry) for article, entry in asked):
-                if lastmod is not None:
-                    self.store.record_sitemap(url, lastmod, at)
+                mark = partial(self.store.record_sitemap, url, lastmod, at)
+                if lastmod is not None and not self.write(mark):
+                    break  # the run stops; the sitemap is read again next run
                 del self.sitemaps_read[url]
                 self.count("newsarchive/sitemaps/read_to_end")
         self.crawler.stats.set_value("newsarchive/sitemaps/to_read_again", len(self.sitemaps_read))

@@ -301,7 +301,10 @@ class StatePipeline(_Pipeline):
 
     def open_spider(self, spider=None):
         if self.store is not None:
-            self.settle_pending()
+            try:
+                self.settle_pending()
+            except sqlite3.Error as error:  # the pending rows stay for the next run
+                self._state_failed(error)
 
     def settle_pending(self) -> None:
         """Records an earlier run noted on their way to its feed files but never marked (it

@@ -25,6 +25,7 @@ from tests.helpers import (
     bound_by_permissions,
     collect,
     crawl_command,
+    fast,
     months_of_run,
     read_jsonl,
     run_crawl,
@@ -93,11 +94,14 @@ def archived_ids(state: Path) -> set[str]:
 
 
 def crawl_in_process(
-    workdir: Path, settings: dict, preexec: Callable[[], None] | None = None
+    workdir: Path,
+    settings: dict,
+    preexec: Callable[[], None] | None = None,
+    args: tuple[str, ...] = BACKFILL,
 ) -> tuple[int, str]:
     """The real crawl in a subprocess, with `preexec` run in it before Scrapy starts."""
     process = subprocess.run(
-        crawl_command(workdir, *BACKFILL, settings=settings),
+        crawl_command(workdir, *args, settings=settings),
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -426,3 +430,75 @@ def test_kill_between_feed_write_and_state_mark_writes_no_article_twice(tmp_path
         assert len(records) == 5
         rerun = assert_rerun_archives_every_article_once(tmp_path, server, site, records)
     assert rerun.stats["newsarchive/state/settled/written"] == 1
+
+
+def test_state_refusing_writes_in_a_run_of_known_articles_is_unhealthy(tmp_path):
+    """Everything archived already; in the next run the state store refuses writes from the
+    sitemap index's answer on, so the only writes left are the incremental filter's: the
+    sitemaps it marks as being read and read to the end. A failed one is a failed state
+    write like any other (UNHEALTHY, said on the terminal, no traceback), and the run after
+    it archives nothing twice."""
+    from newsarchive.settings import ITEM_PIPELINES
+
+    site = build_site(now=NOW)
+    pipelines = {**ITEM_PIPELINES, "tests.state_faults.StateRefusesWrites": 1}
+    with ReplicaServer(site) as server:
+        first = run_crawl(tmp_path, settings=fast(server, tmp_path / "first"))
+        assert first.returncode == 0, first.log[-3000:]
+        settings = fast(
+            server,
+            tmp_path / "refused",
+            ITEM_PIPELINES=json.dumps(pipelines),
+            TEST_STATE_REFUSES_FROM="/gsiteindex.xml",
+        )
+        returncode, output = crawl_in_process(tmp_path, settings, args=())
+        logs = collect(tmp_path).log
+        assert_unhealthy_for_writes(returncode, output)
+        assert "state write failed: " in output, output[-3000:]
+        assert "Traceback" not in output, output[-3000:]
+        assert "spider_exceptions" not in logs, logs[-3000:]  # no callback tripped over it
+        after = run_crawl(tmp_path, settings=fast(server, tmp_path / "after"))
+    assert after.returncode == 0, after.log[-3000:]
+    ids = [r["id"] for r in first.articles + after.articles]
+    assert len(ids) == len(set(ids)), "an article archived twice"
+
+
+def test_state_refusing_writes_as_a_run_settles_a_killed_runs_record_is_unhealthy(tmp_path):
+    """A run killed between a record's write and its mark leaves the record pending; the
+    next run settles it first thing, and its store refuses writes from the start. It says
+    so (UNHEALTHY, no traceback), and the run after it settles the record: every article
+    archived exactly once."""
+    from newsarchive.settings import EXTENSIONS, ITEM_PIPELINES
+
+    site = build_site(now=NOW)
+    kill = {**EXTENSIONS, "tests.kill_between.KillAfterFeedWrite": 1}
+    refuse = {**ITEM_PIPELINES, "tests.state_faults.StateRefusesWrites": 1}
+    with ReplicaServer(site) as server:
+        killed = run_crawl(
+            tmp_path,
+            *BACKFILL,
+            settings=fast(
+                server,
+                tmp_path / "killed",
+                EXTENSIONS=json.dumps(kill),
+                TEST_KILL_AFTER_ARTICLES=5,
+            ),
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.log[-2000:]
+        records = written_records(tmp_path / "killed")
+        settings = fast(
+            server,
+            tmp_path / "refused",
+            ITEM_PIPELINES=json.dumps(refuse),
+            TEST_STATE_REFUSES_FROM="start",
+        )
+        returncode, output = crawl_in_process(tmp_path, settings)
+        assert_unhealthy_for_writes(returncode, output)
+        assert "state write failed: " in output, output[-3000:]
+        assert "Traceback" not in output, output[-3000:]
+        records += written_records(tmp_path / "refused")
+        rerun = run_crawl(tmp_path, *BACKFILL, settings=fast(server, tmp_path / "rerun"))
+    assert rerun.returncode == 0, rerun.log[-3000:]
+    assert rerun.stats["newsarchive/state/settled/written"] == 1
+    ids = [r["id"] for r in records + rerun.articles]
+    assert sorted(ids) == sorted(site.articles), "an article lost or archived twice"
