@@ -7,6 +7,8 @@ Every test runs the real `scrapy crawl golem` in a subprocess against the replic
 from __future__ import annotations
 
 import json
+import os
+import random
 import resource
 import signal
 import sqlite3
@@ -85,10 +87,16 @@ BACKFILL = ("-a", "since=2024-01-01")  # every article of the replica, no relate
 
 
 def archived_ids(state: Path) -> set[str]:
-    """Article ids the state store says are archived."""
+    """Article ids the state store says are archived (none before a run created it)."""
+    if not (state / "newsarchive.sqlite3").exists():
+        return set()
     db = sqlite3.connect(state / "newsarchive.sqlite3")
     try:
         return {row[0] for row in db.execute("SELECT id FROM articles")}
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):  # killed before its first migration was in
+            return set()
+        raise
     finally:
         db.close()
 
@@ -351,42 +359,79 @@ def wait_until_written(process, folder: Path, count: int, timeout: float = 60) -
         time.sleep(0.02)
 
 
-def test_kills_at_several_points_lose_no_related_article(tmp_path):
-    """A default run that follows related links, killed with SIGKILL again and again, then
-    run to completion: every reachable article is archived exactly once, the ones only
-    related links lead to included."""
-    now = datetime.now(UTC)
-    site = build_site(now=now, n_articles=120)
-    linked, related_only = reachable_by_default_run(site, now, HOPS)
+# Where a run starts: an index page answering late changes the order the run meets
+# articles in, and with it at which hop it first meets each (see the test above).
+INDEX_PATHS = ("/", "/ticker/", "/rss.php", "/gsiteindex.xml")
+
+
+def kill_seed() -> int:
+    """The seed of the kill schedule: NEWSARCHIVE_KILL_SEED replays one, else a new one."""
+    given = os.environ.get("NEWSARCHIVE_KILL_SEED")
+    return int(given) if given else random.randrange(1 << 32)
+
+
+def test_kills_at_random_points_lose_no_related_article(tmp_path):
+    """A default run that follows two hops of related links, killed with SIGKILL again and
+    again at points a seed chooses, then run to completion: every reachable article is
+    archived exactly once, the ones only related links lead to included.
+
+    Each killed run dies after a number of records, after a time (which may be before its
+    first record, while it reads index pages and sitemaps), or exactly between a record's
+    write and its mark (tests/kill_between.py); in each run, final one included, some
+    index pages answer late, so the runs meet the articles in different orders. A failure
+    names its seed: NEWSARCHIVE_KILL_SEED=<seed> replays the schedule.
+    """
+    from newsarchive.settings import EXTENSIONS
+
+    seed = kill_seed()
+    rng = random.Random(seed)
+    site = build_site(now=CHAIN_DAY, n_articles=120)
+    linked, related_only = reachable_by_default_run(site, CHAIN_DAY, HOPS)
     assert related_only, "the replica has articles only related links lead to"
+    settings = {"NEWSARCHIVE_FOLLOW_HOPS": HOPS, "NEWSARCHIVE_NOW": CHAIN_DAY.isoformat()}
     slow = {"DOWNLOAD_DELAY": 0.02, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    between = json.dumps({**EXTENSIONS, "tests.kill_between.KillAfterFeedWrite": 1})
     records: list[dict] = []
+    schedule: list[str] = []
     with ReplicaServer(site) as server:
-        for n, written in enumerate((4, 8, 8, 8)):
+        for n in range(6):
+            late = rng.sample(INDEX_PATHS, rng.randint(0, 2))
+            server.faults = {path: ("slow", round(rng.uniform(0.2, 1.5), 2)) for path in late}
             folder = tmp_path / f"killed-{n}"
-            crawl = start_crawl(
-                tmp_path,
-                settings=fast_settings(server, folder, NEWSARCHIVE_FOLLOW_HOPS=HOPS, **slow),
+            run = fast_settings(server, folder, **settings, **slow)
+            how = rng.choice(("records", "time", "between"))
+            count, seconds = rng.randint(1, 10), round(rng.uniform(0.1, 2.5), 2)
+            if how == "between":
+                run.update(EXTENSIONS=between, TEST_KILL_AFTER_ARTICLES=count)
+            schedule.append(f"{how} {seconds if how == 'time' else count}, late {late}")
+            crawl = start_crawl(tmp_path, settings=run)
+            if how == "records":
+                wait_until_written(crawl, folder, count)
+            elif how == "time":
+                time.sleep(seconds)
+            if how != "between":
+                crawl.send_signal(signal.SIGKILL)
+            crawl.communicate(timeout=60)
+            records += written_records(folder)
+            assert archived_ids(tmp_path / "state") <= {r["id"] for r in records}, (
+                f"seed {seed}: marked archived, not on disk, after {schedule}"
             )
-            wait_until_written(crawl, folder, written)
-            crawl.send_signal(signal.SIGKILL)
-            crawl.wait(timeout=30)
-            killed = written_records(folder)
-            records += killed
-            assert archived_ids(tmp_path / "state") <= {r["id"] for r in records}
+        late = rng.sample(INDEX_PATHS, rng.randint(0, 2))
+        server.faults = {path: ("slow", round(rng.uniform(0.2, 1.5), 2)) for path in late}
+        schedule.append(f"final, late {late}")
         final = run_crawl(
-            tmp_path,
-            settings=fast_settings(server, tmp_path / "final", NEWSARCHIVE_FOLLOW_HOPS=HOPS),
-            timeout=180,
+            tmp_path, settings=fast_settings(server, tmp_path / "final", **settings), timeout=180
         )
     assert final.returncode == 0, final.log[-3000:]
     records += final.articles
     ids = [record["id"] for record in records]
-    assert set(ids) == linked | related_only, (
-        f"missing {sorted((linked | related_only) - set(ids))}"
+    reachable = linked | related_only
+    assert set(ids) == reachable, (
+        f"seed {seed}: missing {sorted(reachable - set(ids))} after {schedule}"
     )
-    assert len(ids) == len(set(ids)), "an article archived twice"
-    print(f"{len(ids)} articles, {len(related_only)} only through related links")
+    assert len(ids) == len(set(ids)), f"seed {seed}: an article archived twice after {schedule}"
+    print(f"seed {seed}: {len(ids)} articles, {len(related_only)} only through related links")
+    print("\n".join(schedule))
 
 
 def test_links_of_a_known_article_are_followed_when_its_related_pages_failed(tmp_path):
