@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED_PAGES = PROJECT.parent / "shared" / "golem-pages"
@@ -50,8 +51,9 @@ def article_paths(server, since: int = 0) -> list[str]:
 
 
 def months_of_run(now: datetime) -> list[str]:
-    """The sitemap months (YYMM) a run at `now` reads: this month and the one before."""
-    this = now.astimezone(UTC)
+    """The sitemap months (YYMM) a run at `now` reads: this month and the one before, in
+    Berlin time as the spider counts them."""
+    this = now.astimezone(ZoneInfo("Europe/Berlin"))
     previous = this.replace(day=1).toordinal() - 1
     return [this.strftime("%y%m"), datetime.fromordinal(previous).strftime("%y%m")]
 

@@ -42,7 +42,7 @@ from tests.replica.site import build_site
 def test_runs_started_in_the_same_second_write_apart(tmp_path):
     """Two runs (own state stores, so no lock between them) into one output folder, with
     the same start instant: each has its own run id and files, holding its records only."""
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     output = tmp_path / "output"
     started = datetime.now(UTC).replace(microsecond=0).isoformat()
     with ReplicaServer(site) as server:
@@ -57,6 +57,7 @@ def test_runs_started_in_the_same_second_write_apart(tmp_path):
                         "NEWSARCHIVE_STATE_DIR": tmp_path / f"state-{n}",
                         "NEWSARCHIVE_LOG_DIR": tmp_path / f"logs-{n}",
                         "NEWSARCHIVE_RUN_STARTED": started,
+                        "NEWSARCHIVE_NOW": NOW.isoformat(),
                     },
                 ),
                 cwd=PROJECT,
@@ -160,26 +161,20 @@ def assert_nothing_marked_that_is_not_on_disk(state: Path, folder: Path) -> list
 
 
 def assert_rerun_archives_every_article_once(workdir, server, site, first: list[dict]):
-    rerun = run_crawl(
-        workdir, *BACKFILL, settings=fast_settings(server, workdir / "rerun"), timeout=180
-    )
+    rerun = run_crawl(workdir, *BACKFILL, settings=fast(server, workdir / "rerun"), timeout=180)
     assert rerun.returncode == 0, rerun.log[-3000:]
     ids = [record["id"] for record in first + rerun.articles]
     assert sorted(ids) == sorted(site.articles), "an article lost or archived twice"
     return rerun
 
 
-def fast_settings(server, output: Path, **extra) -> dict:
-    return {**FAST, "GOLEM_BASE_URL": server.base_url, "NEWSARCHIVE_OUTPUT_DIR": output, **extra}
-
-
 def test_full_disk_is_unhealthy_and_loses_no_article(tmp_path):
     """Files may not grow past 150 kB (RLIMIT_FSIZE): the state store's write-ahead log is
     the first to hit it, the feed files next. The run says why it is unhealthy, marks only
     what is on disk, and the next run archives every article exactly once."""
-    site = build_site(now=datetime.now(UTC), n_articles=60)
+    site = build_site(now=NOW, n_articles=60)
     with ReplicaServer(site) as server:
-        settings = fast_settings(server, tmp_path / "full", NEWSARCHIVE_LOG_DIR="")
+        settings = fast(server, tmp_path / "full", NEWSARCHIVE_LOG_DIR="")
         returncode, output = crawl_in_process(tmp_path, settings, file_size_limit(150_000))
         assert_unhealthy_for_writes(returncode, output)
         assert "state write failed: " in output, output[-3000:]
@@ -192,9 +187,9 @@ def test_full_disk_is_unhealthy_and_loses_no_article(tmp_path):
 def test_feed_on_a_full_device_is_unhealthy_and_loses_no_article(tmp_path):
     """An extra feed (`-o`) on /dev/full: every write to it fails with ENOSPC. Records that
     reached the run's own file are taken back, nothing is marked archived."""
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
-        settings = fast_settings(server, tmp_path / "full")
+        settings = fast(server, tmp_path / "full")
         process = subprocess.run(
             [*crawl_command(tmp_path, *BACKFILL, settings=settings), "-o", "/dev/full:jsonlines"],
             cwd=PROJECT,
@@ -212,14 +207,12 @@ def test_feed_on_a_full_device_is_unhealthy_and_loses_no_article(tmp_path):
 
 
 def test_read_only_output_folder_is_unhealthy_and_marks_nothing(tmp_path):
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     output = tmp_path / "output"
     output.mkdir()
     output.chmod(0o555)
     with ReplicaServer(site) as server:
-        returncode, text = crawl_in_process(
-            tmp_path, fast_settings(server, output), bound_by_permissions()
-        )
+        returncode, text = crawl_in_process(tmp_path, fast(server, output), bound_by_permissions())
         assert_unhealthy_for_writes(returncode, text)
         assert "Permission denied" in text, text[-2000:]
         assert archived_ids(tmp_path / "state") == set()
@@ -228,11 +221,11 @@ def test_read_only_output_folder_is_unhealthy_and_marks_nothing(tmp_path):
 
 
 def test_file_in_place_of_the_output_folder_is_unhealthy_and_marks_nothing(tmp_path):
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     occupied = tmp_path / "output"
     occupied.write_text("not a folder\n")
     with ReplicaServer(site) as server:
-        returncode, text = crawl_in_process(tmp_path, fast_settings(server, occupied))
+        returncode, text = crawl_in_process(tmp_path, fast(server, occupied))
         assert_unhealthy_for_writes(returncode, text)
         assert archived_ids(tmp_path / "state") == set()
         assert occupied.read_text() == "not a folder\n"
@@ -342,7 +335,7 @@ def test_the_articles_a_run_reaches_do_not_depend_on_which_page_answers_first(tm
     linked, related_only = reachable_by_default_run(site, CHAIN_DAY, HOPS)
     settings = {"NEWSARCHIVE_FOLLOW_HOPS": HOPS, "NEWSARCHIVE_NOW": CHAIN_DAY.isoformat()}
     with ReplicaServer(site, faults={"/gsiteindex.xml": ("slow", 3.0)}) as server:
-        run = run_crawl(tmp_path, settings=fast_settings(server, tmp_path / "out", **settings))
+        run = run_crawl(tmp_path, settings=fast(server, tmp_path / "out", **settings))
     assert run.returncode == 0, run.log[-3000:]
     ids = [record["id"] for record in run.articles]
     assert len(ids) == len(set(ids))
@@ -398,7 +391,7 @@ def test_kills_at_random_points_lose_no_related_article(tmp_path):
             late = rng.sample(INDEX_PATHS, rng.randint(0, 2))
             server.faults = {path: ("slow", round(rng.uniform(0.2, 1.5), 2)) for path in late}
             folder = tmp_path / f"killed-{n}"
-            run = fast_settings(server, folder, **settings, **slow)
+            run = fast(server, folder, **settings, **slow)
             how = rng.choice(("records", "time", "between"))
             count, seconds = rng.randint(1, 10), round(rng.uniform(0.1, 2.5), 2)
             if how == "between":
@@ -420,7 +413,7 @@ def test_kills_at_random_points_lose_no_related_article(tmp_path):
         server.faults = {path: ("slow", round(rng.uniform(0.2, 1.5), 2)) for path in late}
         schedule.append(f"final, late {late}")
         final = run_crawl(
-            tmp_path, settings=fast_settings(server, tmp_path / "final", **settings), timeout=180
+            tmp_path, settings=fast(server, tmp_path / "final", **settings), timeout=180
         )
     assert final.returncode == 0, final.log[-3000:]
     records += final.articles
@@ -438,16 +431,16 @@ def test_links_of_a_known_article_are_followed_when_its_related_pages_failed(tmp
     """The same class without a kill: every article only related links lead to fails once
     (500, no retry) in the run that archives its parent; the next run, which skips the
     parent as known, still follows the parent's links and archives them."""
-    now = datetime.now(UTC)
+    now = NOW
     site = build_site(now=now)
     linked, related_only = reachable_by_default_run(site, now, 1)
     assert related_only
     faults = {site.articles[i].path(): "500-then-200" for i in related_only}
     settings = {"NEWSARCHIVE_FOLLOW_HOPS": 1, "RETRY_TIMES": 0}
     with ReplicaServer(site, faults=faults) as server:
-        first = run_crawl(tmp_path, settings=fast_settings(server, tmp_path / "one", **settings))
+        first = run_crawl(tmp_path, settings=fast(server, tmp_path / "one", **settings))
         assert {r["id"] for r in first.articles} == linked, first.log[-3000:]
-        second = run_crawl(tmp_path, settings=fast_settings(server, tmp_path / "two", **settings))
+        second = run_crawl(tmp_path, settings=fast(server, tmp_path / "two", **settings))
     assert second.returncode == 0, second.log[-3000:]
     assert sorted(r["id"] for r in second.articles) == sorted(related_only)
 
@@ -457,13 +450,13 @@ def test_kill_between_feed_write_and_state_mark_writes_no_article_twice(tmp_path
     it: the next run learns from the file that it is archived and writes it no more."""
     from newsarchive.settings import EXTENSIONS
 
-    site = build_site(now=datetime.now(UTC))
+    site = build_site(now=NOW)
     extensions = {**EXTENSIONS, "tests.kill_between.KillAfterFeedWrite": 1}
     with ReplicaServer(site) as server:
         killed = run_crawl(
             tmp_path,
             *BACKFILL,
-            settings=fast_settings(
+            settings=fast(
                 server,
                 tmp_path / "killed",
                 EXTENSIONS=json.dumps(extensions),
