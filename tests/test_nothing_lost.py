@@ -445,26 +445,32 @@ def test_links_of_a_known_article_are_followed_when_its_related_pages_failed(tmp
     assert sorted(r["id"] for r in second.articles) == sorted(related_only)
 
 
+def killed_between_write_and_mark(tmp_path: Path, server) -> list[dict]:
+    """A backfill SIGKILLed after the fifth article's record is in its file but before the
+    state marked it (tests/kill_between.py); the records it left in `killed/`."""
+    from newsarchive.settings import EXTENSIONS
+
+    extensions = {**EXTENSIONS, "tests.kill_between.KillAfterFeedWrite": 1}
+    killed = run_crawl(
+        tmp_path,
+        *BACKFILL,
+        settings=fast(
+            server,
+            tmp_path / "killed",
+            EXTENSIONS=json.dumps(extensions),
+            TEST_KILL_AFTER_ARTICLES=5,
+        ),
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.log[-2000:]
+    return written_records(tmp_path / "killed")
+
+
 def test_kill_between_feed_write_and_state_mark_writes_no_article_twice(tmp_path):
     """SIGKILL after the fifth article's record is in its file but before the state marked
     it: the next run learns from the file that it is archived and writes it no more."""
-    from newsarchive.settings import EXTENSIONS
-
     site = build_site(now=NOW)
-    extensions = {**EXTENSIONS, "tests.kill_between.KillAfterFeedWrite": 1}
     with ReplicaServer(site) as server:
-        killed = run_crawl(
-            tmp_path,
-            *BACKFILL,
-            settings=fast(
-                server,
-                tmp_path / "killed",
-                EXTENSIONS=json.dumps(extensions),
-                TEST_KILL_AFTER_ARTICLES=5,
-            ),
-        )
-        assert killed.returncode == -signal.SIGKILL, killed.log[-2000:]
-        records = written_records(tmp_path / "killed")
+        records = killed_between_write_and_mark(tmp_path, server)
         assert len(records) == 5
         rerun = assert_rerun_archives_every_article_once(tmp_path, server, site, records)
     assert rerun.stats["newsarchive/state/settled/written"] == 1
@@ -506,24 +512,12 @@ def test_state_refusing_writes_as_a_run_settles_a_killed_runs_record_is_unhealth
     next run settles it first thing, and its store refuses writes from the start. It says
     so (UNHEALTHY, no traceback), and the run after it settles the record: every article
     archived exactly once."""
-    from newsarchive.settings import EXTENSIONS, ITEM_PIPELINES
+    from newsarchive.settings import ITEM_PIPELINES
 
     site = build_site(now=NOW)
-    kill = {**EXTENSIONS, "tests.kill_between.KillAfterFeedWrite": 1}
     refuse = {**ITEM_PIPELINES, "tests.state_faults.StateRefusesWrites": 1}
     with ReplicaServer(site) as server:
-        killed = run_crawl(
-            tmp_path,
-            *BACKFILL,
-            settings=fast(
-                server,
-                tmp_path / "killed",
-                EXTENSIONS=json.dumps(kill),
-                TEST_KILL_AFTER_ARTICLES=5,
-            ),
-        )
-        assert killed.returncode == -signal.SIGKILL, killed.log[-2000:]
-        records = written_records(tmp_path / "killed")
+        records = killed_between_write_and_mark(tmp_path, server)
         settings = fast(
             server,
             tmp_path / "refused",
