@@ -80,17 +80,22 @@ def test_a_correction_to_an_article_of_an_older_month_is_fetched(tmp_path):
     assert second.stats["newsarchive/sitemaps/unchanged"] == len(site.months()) - 3
 
 
-def test_a_sitemap_is_read_again_until_every_change_in_it_is_archived(tmp_path):
-    now = NOW
-    site = build_site(now=now)
+def archive_then_correct(tmp_path, server, site, note: str) -> tuple[str, str]:
+    """A backfill and a cron run archive the October 2024 article (a month no cron run
+    reads), then the site corrects it; its id and path."""
     old_id = site.edge_cases["classic_interview"]
-    path = site.articles[old_id].path()
+    for name, args in (("backfill", ("-a", "since=2024-01-01")), ("run1", ())):
+        result = run_crawl(tmp_path, *args, settings=fast(server, tmp_path / name))
+        assert result.returncode == 0, result.log[-2000:]
+    site.revise(old_id, note, at=corrected(NOW))
+    return old_id, site.articles[old_id].path()
+
+
+def test_a_sitemap_is_read_again_until_every_change_in_it_is_archived(tmp_path):
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
-        for name, args in (("backfill", ("-a", "since=2024-01-01")), ("run1", ())):
-            result = run_crawl(tmp_path, *args, settings=fast(server, tmp_path / name))
-            assert result.returncode == 0, result.log[-2000:]
-        site.revise(
-            old_id, "Korrektur: Der Preis lag bei 499 Euro, nicht bei 399 Euro.", at=corrected(now)
+        old_id, path = archive_then_correct(
+            tmp_path, server, site, "Korrektur: Der Preis lag bei 499 Euro, nicht bei 399 Euro."
         )
         server.faults[path] = "500"
         failed = run_crawl(tmp_path, settings=fast(server, tmp_path / "run2", RETRY_TIMES=0))
@@ -185,14 +190,11 @@ def test_gone_articles_are_remembered_and_checked_again_rarely(tmp_path):
 def test_a_reparse_rebuilds_the_correction_a_run_read_from_an_older_sitemap(tmp_path):
     from tests.helpers import run_reparse
 
-    now = NOW
-    site = build_site(now=now)
-    old_id = site.edge_cases["classic_interview"]
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
-        for name, args in (("backfill", ("-a", "since=2024-01-01")), ("run1", ())):
-            result = run_crawl(tmp_path, *args, settings=fast(server, tmp_path / name))
-            assert result.returncode == 0, result.log[-2000:]
-        site.revise(old_id, "Korrektur: Die Studie erschien 2023, nicht 2022.", at=corrected(now))
+        old_id, _ = archive_then_correct(
+            tmp_path, server, site, "Korrektur: Die Studie erschien 2023, nicht 2022."
+        )
         crawl = run_crawl(
             tmp_path, settings=fast(server, tmp_path / "run2", NEWSARCHIVE_WARC_ENABLED=True)
         )
@@ -207,16 +209,10 @@ def test_a_reparse_rebuilds_the_correction_a_run_read_from_an_older_sitemap(tmp_
 
 
 def test_a_run_killed_while_a_correction_is_fetched_leaves_it_to_the_next_run(tmp_path):
-    now = NOW
-    site = build_site(now=now)
-    old_id = site.edge_cases["classic_interview"]
-    path = site.articles[old_id].path()
+    site = build_site(now=NOW)
     with ReplicaServer(site) as server:
-        for name, args in (("backfill", ("-a", "since=2024-01-01")), ("run1", ())):
-            result = run_crawl(tmp_path, *args, settings=fast(server, tmp_path / name))
-            assert result.returncode == 0, result.log[-2000:]
-        site.revise(
-            old_id, "Korrektur: Der Dienst startet im Mai, nicht im April.", at=corrected(now)
+        old_id, path = archive_then_correct(
+            tmp_path, server, site, "Korrektur: Der Dienst startet im Mai, nicht im April."
         )
         server.faults[path] = ("slow", 30)  # the correction is being fetched when the kill comes
         before = len(server.requests)
