@@ -24,9 +24,10 @@ def pinned_now(settings) -> datetime | None:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def run_clock(settings) -> Callable[[], datetime]:
-    """A function that gives the run's "now": the pinned instant, or the wall clock."""
-    pinned = pinned_now(settings)
+def run_clock(settings=None) -> Callable[[], datetime]:
+    """A function that gives the run's "now": the pinned instant, or the wall clock (also
+    for a component made without settings, as unit tests make some)."""
+    pinned = pinned_now(settings) if settings is not None else None
     if pinned is None:
         return lambda: datetime.now(UTC)
     return lambda: pinned

@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -281,7 +281,7 @@ class StatePipeline(_Pipeline):
         self.this_run_versions: dict[str, list[VersionState]] = {}
         self.ledger = ledger
         self.crawler = crawler
-        self.now = run_clock(crawler.settings) if crawler is not None else lambda: datetime.now(UTC)
+        self.now = run_clock(crawler.settings if crawler is not None else None)
         # Where the run's feed files go, as the pending rows name it (see settle_pending).
         self.output_folder = output_folder
 

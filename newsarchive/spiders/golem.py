@@ -34,7 +34,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from newsarchive import sources
 from newsarchive.arguments import ARGUMENTS, parse_day, validate_run
-from newsarchive.clock import pinned_now
+from newsarchive.clock import run_clock
 from newsarchive.config import project_settings, setting
 from newsarchive.items import TeaserItem
 from newsarchive.meta import Meta, Origin, Raw
@@ -216,7 +216,7 @@ class GolemSpider(scrapy.Spider):
         # URL beginnings that name golem.de's hosts or the configured one.
         self.site_prefixes = (*golem, f"{self.base.scheme}://{self.base.netloc}/")
         # A reparse runs at the recorded run's start, a test on its replica's day.
-        self.pinned_now: datetime | None = pinned_now(settings)
+        self.clock = run_clock(settings)
         self.consent_cookie: str = setting(settings, "GOLEM_CONSENT_COOKIE")
         self.multipage_single: bool = setting(settings, "GOLEM_MULTIPAGE_SINGLE", "getbool")
         self.follow_hops: int = setting(settings, "NEWSARCHIVE_FOLLOW_HOPS", "getint")
@@ -262,7 +262,7 @@ class GolemSpider(scrapy.Spider):
 
     def now(self) -> datetime:
         """The run's clock (`newsarchive.clock`): pinned by NEWSARCHIVE_NOW, else the wall clock."""
-        return self.pinned_now or datetime.now(UTC)
+        return self.clock()
 
     # --- requests -----------------------------------------------------------------------------
     def cookies(self) -> dict[str, str]:
