@@ -27,6 +27,7 @@ from scrapy.utils.job import job_dir
 
 from newsarchive.config import setting
 from newsarchive.feeds import archiving
+from newsarchive.writes import ledger_for
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class SpillingScheduler(Scheduler):
 
     spill: Path | None = None
     _lock: int | None = None
+    disk_failed = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -98,6 +100,19 @@ class SpillingScheduler(Scheduler):
         self.spill = spill
         # What Scrapy's own __init__ sets from a JOBDIR: the disk queue's folder.
         self.dqdir = self._dqdir(str(spill))
+
+    def _dqpush(self, request) -> bool:
+        """Push to the disk queue; when the disk refuses (full, gone), the request waits in
+        memory instead and the failed write makes the run unhealthy (newsarchive.writes).
+        Scrapy's own push lets such an OSError out of the engine, and the request is lost."""
+        if self.disk_failed:
+            return False
+        try:
+            return super()._dqpush(request)
+        except OSError as error:
+            self.disk_failed = True
+            ledger_for(self.crawler).failed("queue", self.dqdir, error)
+            return False
 
     def close(self, reason: str):
         result = super().close(reason)

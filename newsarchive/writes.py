@@ -1,9 +1,9 @@
 """Every write of a run checked: what failed stops the run, and nothing unwritten counts.
 
-A run writes records to its feed files, pages to its WARC files, marks to the state store
-and its stats to a file. `WriteLedger` (an extension: one per crawler, found through it by
-`ledger_for`) hears of each failed
-write, counts it by kind (`newsarchive/write_errors/<kind>`), keeps the first message for the
+A run writes records to its feed files, waiting requests to its disk queue, pages to its
+WARC files, marks to the state store and its stats to a file. `WriteLedger` (an extension:
+one per crawler, found through it by `ledger_for`) hears of each failed write, counts it by
+kind (`newsarchive/write_errors/<kind>`), keeps the first message for the
 terminal, and, for a feed or state failure, stops the run: every page fetched after it would
 be lost anyway. A run with any failed write is unhealthy (`monitors.write_failure`).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 
 from newsarchive.scheduler import LOCK, SpillingScheduler, remove_stale_queues
@@ -55,3 +56,30 @@ def test_with_a_jobdir_scrapys_own_queue_in_it_is_used(tmp_path):
     assert scheduler.spill is None
     assert scheduler.dqdir == str(tmp_path / "job" / "requests.queue")
     assert not (tmp_path / "state" / "queue").exists()
+
+
+def test_a_disk_queue_that_cannot_be_written_loses_no_request_and_makes_the_run_unhealthy(
+    tmp_path,
+):
+    from newsarchive.settings import EXTENSIONS
+
+    site = build_site(now=NOW, n_articles=60)
+    extensions = {**EXTENSIONS, "tests.queue_faults.DiskQueueFills": 1}
+    with ReplicaServer(site) as server:
+        result = run_crawl(
+            tmp_path,
+            "-a",
+            "since=2024-01-01",
+            settings=fast(
+                server,
+                tmp_path / "output",
+                EXTENSIONS=json.dumps(extensions),
+                TEST_QUEUE_FULL_AFTER=20,
+            ),
+        )
+    assert result.returncode == 1, result.log[-3000:]
+    assert "queue write failed: " in result.log and "No space left on device" in result.log
+    assert result.stats["newsarchive/write_errors/queue"] == 1
+    # The requests the disk refused waited in memory instead: every article is archived.
+    assert result.stats["scheduler/enqueued/disk"] == 20
+    assert {r["id"] for r in result.articles} == set(site.articles)
